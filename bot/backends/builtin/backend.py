@@ -1,0 +1,568 @@
+"""The built-in booking store: SQLite by default, PostgreSQL through DATABASE_URL."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    Table,
+    and_,
+    exc,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+
+from bot.backends.builtin import demo, policy, schema
+from bot.backends.builtin.database import (
+    make_engine,
+    normalise_url,
+    unavailable_on_connection_errors,
+)
+from bot.backends.builtin.pins import burn_time, verify_pin
+from bot.backends.builtin.validation import ValidRequest, validate
+from bot.backends.builtin.writes import insert_bookings
+from bot.backends.protocol import (
+    OPEN_STATUSES,
+    BackendUnavailable,
+    Booking,
+    BookingNotFound,
+    BookingRequest,
+    BookingStatus,
+    BookingWindow,
+    Cancellation,
+    Capability,
+    Catalogue,
+    ConfirmationRequired,
+    Customer,
+    Extra,
+    Frequency,
+    InvalidCredentials,
+    Money,
+    NotCancellable,
+    Quote,
+    Service,
+    Tracking,
+)
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+SERIES_VISITS = 6
+"""Visits of a new recurring series written ahead."""
+TRACK_HORIZON = timedelta(hours=2)
+_SETUP_LOCK_KEY = 0x626F6F6B  # "book": serialises schema creation across processes on PostgreSQL
+_MAX_ID = 2**31 - 1
+
+b = schema.bookings
+
+
+class BuiltinBackend:
+    name: str = "builtin"
+    login_identifier: Literal["phone", "email"] = "phone"
+    capabilities: frozenset[Capability] = frozenset(
+        {Capability.BOOK, Capability.CANCEL, Capability.TRACK}
+    )
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._tz = self.settings.tz
+        self._currency = self.settings.currency
+        self._fee_rule = policy.parse_fee(self.settings.late_cancel_fee)
+        url = normalise_url(database_url)
+        self._engine = make_engine(url)
+        self._is_sqlite = url.get_backend_name() == "sqlite"
+        # One SQLite writer at a time anyway, and an in-memory database is a single shared
+        # connection, so SQLite access is serialised in-process.
+        self._lock: AbstractContextManager[Any] = (
+            threading.RLock() if self._is_sqlite else nullcontext()
+        )
+        self._setup_lock = threading.Lock()
+        self._ready = False
+        self._catalogue: Catalogue | None = None
+        try:
+            with self._op():
+                pass
+        except BackendUnavailable as error:  # set up on the first call that works instead
+            log.warning("booking database not ready yet, will retry: %s", error)
+
+    # --- demo data ------------------------------------------------------------------------------
+
+    def ensure_demo(self) -> bool:
+        """Create missing tables; load the demo when there are no customers. True if loaded."""
+        with self._lock, unavailable_on_connection_errors(), self._engine.begin() as conn:
+            loaded = self._prepare(conn)
+        self._ready = True
+        return loaded
+
+    def reset_demo(self) -> None:
+        """Delete every row and load the demo catalogue, customers and bookings afresh."""
+        with self._lock, unavailable_on_connection_errors(), self._engine.begin() as conn:
+            self._create_schema(conn)
+            self._wipe(conn)
+            demo.seed(conn, self._now(), self._tz, self._currency)
+        self._catalogue = None
+        self._ready = True
+
+    # --- the protocol ---------------------------------------------------------------------------
+
+    def login(self, identifier: str, secret: str) -> Customer:
+        phone = "".join(ch for ch in identifier if ch.isascii() and ch.isdigit())
+        row = None
+        if phone:
+            with self._reading() as conn:
+                row = conn.execute(
+                    select(schema.customers).where(schema.customers.c.phone == phone)
+                ).first()
+        if row is None:
+            burn_time(secret)
+            raise InvalidCredentials("That phone number and PIN don't match.")
+        if not verify_pin(secret, row.pin_hash, row.pin_salt):
+            raise InvalidCredentials("That phone number and PIN don't match.")
+        return Customer(id=str(row.id), name=row.name, phone=row.phone, email=row.email)
+
+    def recent_bookings(self, customer: Customer, limit: int = 25) -> list[Booking]:
+        customer_id = _customer_id(customer)
+        with self._reading() as conn:
+            query = (
+                _booking_query()
+                .where(b.c.customer_id == customer_id)
+                .order_by(b.c.start.desc(), b.c.id.desc())
+                .limit(max(limit, 0))
+            )
+            return self._fetch(conn, query)
+
+    def booking(self, customer: Customer, booking_id: str) -> Booking:
+        customer_id, number = _customer_id(customer), _booking_number(booking_id)
+        with self._reading() as conn:
+            return self._load(conn, customer_id, number)[1]
+
+    def catalogue(self) -> Catalogue:
+        if self._catalogue is None:
+            with self._reading() as conn:
+                self._catalogue = self._read_catalogue(conn)
+        return self._catalogue
+
+    def quote(self, customer: Customer, request: BookingRequest) -> Quote:
+        _customer_id(customer)
+        valid = validate(self.catalogue(), request, self._now(), self._tz)
+        return self._price(valid)
+
+    def create_booking(
+        self, customer: Customer, request: BookingRequest, idempotency_key: str
+    ) -> Booking:
+        customer_id = _customer_id(customer)
+        key = idempotency_key.strip()
+        if not key or len(key) > 180:
+            raise ValueError("idempotency_key must be 1 to 180 characters")
+        with self._op():
+            existing = self._by_key(customer_id, key)
+            if existing is not None:
+                return existing
+            now = self._now()
+            valid = validate(self.catalogue(), request, now, self._tz)
+            try:
+                with self._engine.begin() as conn:
+                    booking_id = self._insert(conn, customer_id, request, valid, key, now)
+            except exc.IntegrityError:
+                # The same key won a race from another request: that booking is the answer.
+                existing = self._by_key(customer_id, key)
+                if existing is None:
+                    raise
+                return existing
+            with self._engine.connect() as conn:
+                return self._load(conn, customer_id, booking_id)[1]
+
+    def cancel_booking(
+        self,
+        customer: Customer,
+        booking_id: str,
+        *,
+        confirm_fee: Money | None = None,
+        recurring: bool = False,
+        future: bool = False,
+    ) -> Cancellation:
+        customer_id, number = _customer_id(customer), _booking_number(booking_id)
+        with self._op():
+            now = self._now()
+            with self._engine.connect() as conn:
+                current = self._load(conn, customer_id, number)[1]
+            _check_cancellable(current, now)
+            fee = self._late_fee(current, now)
+            if fee is not None and confirm_fee != fee:
+                raise ConfirmationRequired(
+                    "late", current, fee=fee, message=f"A late cancellation fee of {fee} applies."
+                )
+            if current.series_id is not None and not (recurring or future):
+                raise ConfirmationRequired(
+                    "recurring",
+                    current,
+                    message=(
+                        f"Booking #{current.id} is one of a {(current.frequency or 'repeat').lower()}"
+                        " series. Cancel just this visit, or this and all future visits?"
+                    ),
+                )
+            with self._engine.begin() as conn:
+                return self._cancel(conn, customer_id, current, fee, future, now)
+
+    def track(self, customer: Customer, booking_id: str) -> Tracking:
+        customer_id, number = _customer_id(customer), _booking_number(booking_id)
+        with self._reading() as conn:
+            row, booking = self._load(conn, customer_id, number)
+        now = self._now()
+        if booking.status not in OPEN_STATUSES:
+            return Tracking(booking.id, booking.status.value)
+        until = booking.start - now
+        if row.service_kind == "ride" and until <= TRACK_HORIZON:
+            minutes = int(until.total_seconds() // 60)
+            return Tracking(
+                booking.id,
+                "on the way",
+                booking.start,
+                stops_ahead=minutes // 10,
+                waiting_seconds=0,
+            )
+        return Tracking(booking.id, "scheduled", booking.start)
+
+    def health(self) -> bool:
+        try:
+            with self._reading() as conn:
+                conn.execute(text("select 1"))
+        except Exception:
+            log.warning("booking database health check failed", exc_info=True)
+            return False
+        return True
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the clock must return an aware datetime")
+        return now.astimezone(UTC)
+
+    @contextmanager
+    def _op(self) -> Iterator[None]:
+        with self._lock, unavailable_on_connection_errors():
+            self._ensure_ready()
+            yield
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with self._op(), self._engine.connect() as conn:
+            yield conn
+
+    def _ensure_ready(self) -> None:
+        if self._ready:
+            return
+        with self._setup_lock:
+            if not self._ready:
+                with self._engine.begin() as conn:
+                    self._prepare(conn)
+                self._ready = True
+
+    def _prepare(self, conn: Connection) -> bool:
+        self._create_schema(conn)
+        if _has_rows(conn, schema.customers):
+            return False
+        if _has_rows(conn, schema.services):
+            self._wipe(conn)
+        demo.seed(conn, self._now(), self._tz, self._currency)
+        self._catalogue = None
+        return True
+
+    def _create_schema(self, conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("select pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK_KEY})
+        schema.metadata.create_all(conn)
+        if self._is_sqlite:
+            self._start_sqlite_ids(conn)
+
+    def _start_sqlite_ids(self, conn: Connection) -> None:
+        conn.execute(
+            text(
+                "insert into sqlite_sequence (name, seq) select 'bookings', :seq where not exists"
+                " (select 1 from sqlite_sequence where name = 'bookings')"
+            ),
+            {"seq": schema.FIRST_BOOKING_ID - 1},
+        )
+
+    def _wipe(self, conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in schema.ALL_TABLES)
+            conn.execute(text(f"truncate table {names} restart identity"))
+            return
+        for table in reversed(schema.metadata.sorted_tables):
+            conn.execute(table.delete())
+        if self._is_sqlite:
+            conn.execute(text("delete from sqlite_sequence"))
+            self._start_sqlite_ids(conn)
+
+    def _read_catalogue(self, conn: Connection) -> Catalogue:
+        money = self._money
+        extras: dict[str, list[Extra]] = {}
+        for row in conn.execute(select(schema.extras).order_by(schema.extras.c.sort)):
+            extras.setdefault(row.service_id, []).append(
+                Extra(row.id, row.name, money(row.price_minor), row.max_quantity)
+            )
+        services = tuple(
+            Service(
+                id=row.id,
+                name=row.name,
+                price=money(row.price_minor),
+                kind=row.kind,
+                extras=tuple(extras.get(row.id, ())),
+                duration_minutes=row.duration_minutes,
+            )
+            for row in conn.execute(select(schema.services).order_by(schema.services.c.sort))
+        )
+        frequencies = tuple(
+            Frequency(row.id, row.name, row.interval_days, row.discount_percent)
+            for row in conn.execute(select(schema.frequencies).order_by(schema.frequencies.c.sort))
+        )
+        return Catalogue(services=services, frequencies=frequencies, window=BookingWindow())
+
+    def _money(self, minor: int) -> Money:
+        return Money(minor, self._currency)
+
+    def _price(self, valid: ValidRequest) -> Quote:
+        return policy.price(valid.service, valid.extras, valid.frequency, self._currency)
+
+    def _late_fee(self, booking: Booking, now: datetime) -> Money | None:
+        if not policy.is_late(booking.start, now, self.settings.late_cancel_hours):
+            return None
+        fee = self._fee_rule.fee_for(booking.price or self._money(0))
+        return fee if fee.minor > 0 else None
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def _fetch_rows(self, conn: Connection, query: Select[Any]) -> list[tuple[Row[Any], Booking]]:
+        rows = conn.execute(query).all()
+        labels: dict[int, list[str]] = {}
+        if rows:
+            be, ex = schema.booking_extras, schema.extras
+            extra_rows = conn.execute(
+                select(be.c.booking_id, ex.c.name, be.c.quantity)
+                .join(ex, and_(ex.c.service_id == be.c.service_id, ex.c.id == be.c.extra_id))
+                .where(be.c.booking_id.in_([row.id for row in rows]))
+                .order_by(be.c.booking_id, ex.c.sort)
+            )
+            for extra in extra_rows:
+                label = f"{extra.name} x{extra.quantity}" if extra.quantity > 1 else extra.name
+                labels.setdefault(extra.booking_id, []).append(label)
+        now = self._now()
+        return [(row, _to_booking(row, tuple(labels.get(row.id, ())), now)) for row in rows]
+
+    def _fetch(self, conn: Connection, query: Select[Any]) -> list[Booking]:
+        return [booking for _, booking in self._fetch_rows(conn, query)]
+
+    def _load(self, conn: Connection, customer_id: int, number: int) -> tuple[Row[Any], Booking]:
+        found = self._fetch_rows(
+            conn, _booking_query().where(b.c.id == number, b.c.customer_id == customer_id)
+        )
+        if not found:
+            raise BookingNotFound(f"Booking #{number} was not found.")
+        return found[0]
+
+    def _by_key(self, customer_id: int, key: str) -> Booking | None:
+        with self._engine.connect() as conn:
+            found = self._fetch(
+                conn,
+                _booking_query().where(b.c.customer_id == customer_id, b.c.idempotency_key == key),
+            )
+        return found[0] if found else None
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    def _insert(
+        self,
+        conn: Connection,
+        customer_id: int,
+        request: BookingRequest,
+        valid: ValidRequest,
+        key: str,
+        now: datetime,
+    ) -> int:
+        """Insert the booking (and, for a series, its first visits); the first visit's id."""
+        start = request.start if request.start.tzinfo else request.start.replace(tzinfo=UTC)
+        frequency = valid.frequency
+        series_id = None
+        starts = [start]
+        if frequency.interval_days:
+            series_id = conn.execute(
+                insert(schema.series).values(
+                    customer_id=customer_id, frequency_id=frequency.id, created_at=now
+                )
+            ).inserted_primary_key[0]
+            starts = policy.visit_starts(start, frequency.interval_days, SERIES_VISITS, self._tz)
+        total = self._price(valid).total
+        lat, lon = request.location or (None, None)
+        common = {
+            "customer_id": customer_id,
+            "service_id": valid.service.id,
+            "status": BookingStatus.BOOKED.value,
+            "address": _clean(request.address),
+            "city": _clean(request.city),
+            "postcode": _clean(request.postcode),
+            "pickup": _clean(request.pickup),
+            "dropoff": _clean(request.dropoff),
+            "lat": lat,
+            "lon": lon,
+            "note": _clean(request.note),
+            "price_minor": total.minor,
+            "currency": total.currency,
+            "frequency_id": frequency.id,
+            "series_id": series_id,
+            "created_at": now,
+        }
+        rows = [
+            {**common, "start": visit, "idempotency_key": key if k == 0 else f"{key}#{k}"}
+            for k, visit in enumerate(starts)
+        ]
+        chosen = [(extra.id, quantity) for extra, quantity in valid.extras]
+        ids = insert_bookings(conn, rows, [chosen] * len(rows))
+        return ids[0]
+
+    def _cancel(
+        self,
+        conn: Connection,
+        customer_id: int,
+        current: Booking,
+        fee: Money | None,
+        future: bool,
+        now: datetime,
+    ) -> Cancellation:
+        number = int(current.id)
+        done = conn.execute(
+            update(b)
+            .where(
+                b.c.id == number,
+                b.c.customer_id == customer_id,
+                b.c.status == BookingStatus.BOOKED.value,
+                b.c.start > now,
+            )
+            .values(
+                status=BookingStatus.CANCELLED.value,
+                cancelled_at=now,
+                cancellation_fee_minor=fee.minor if fee else None,
+            )
+        )
+        if done.rowcount != 1:
+            # Someone else got there first: report what the booking is now.
+            _check_cancellable(self._load(conn, customer_id, number)[1], now)
+            raise NotCancellable(f"Booking #{number} can't be cancelled any more.")
+        ids = [number]
+        series_id = int(current.series_id) if current.series_id else None
+        if series_id is not None and future:
+            ids += conn.execute(
+                update(b)
+                .where(
+                    b.c.series_id == series_id,
+                    b.c.start > current.start,
+                    b.c.start > now,
+                    b.c.status == BookingStatus.BOOKED.value,
+                )
+                .values(status=BookingStatus.CANCELLED.value, cancelled_at=now)
+                .returning(b.c.id)
+            ).scalars()
+        cancelled = self._fetch(conn, _booking_query().where(b.c.id.in_(ids)).order_by(b.c.start))
+        next_remaining = None
+        if series_id is not None:
+            remaining = self._fetch(
+                conn,
+                _booking_query()
+                .where(
+                    b.c.series_id == series_id,
+                    b.c.status == BookingStatus.BOOKED.value,
+                    b.c.start > now,
+                )
+                .order_by(b.c.start)
+                .limit(1),
+            )
+            next_remaining = remaining[0] if remaining else None
+        return Cancellation(cancelled=tuple(cancelled), fee=fee, next_remaining=next_remaining)
+
+
+def _has_rows(conn: Connection, table: Table) -> bool:
+    return conn.execute(select(literal(1)).select_from(table).limit(1)).first() is not None
+
+
+def _booking_query() -> Select[Any]:
+    return (
+        select(
+            b,
+            schema.services.c.name.label("service_name"),
+            schema.services.c.kind.label("service_kind"),
+            schema.frequencies.c.name.label("frequency_name"),
+        )
+        .join(schema.services, schema.services.c.id == b.c.service_id)
+        .outerjoin(schema.frequencies, schema.frequencies.c.id == b.c.frequency_id)
+    )
+
+
+def _to_booking(row: Row[Any], extras: tuple[str, ...], now: datetime) -> Booking:
+    status = BookingStatus(row.status)
+    if status == BookingStatus.BOOKED and row.start <= now:
+        status = BookingStatus.COMPLETED
+    address = ", ".join(part for part in (row.address, row.city, row.postcode) if part)
+    return Booking(
+        id=str(row.id),
+        status=status,
+        start=row.start,
+        service=row.service_name,
+        address=address or None,
+        pickup=row.pickup,
+        dropoff=row.dropoff,
+        price=Money(row.price_minor, row.currency),
+        frequency=row.frequency_name if row.series_id is not None else None,
+        series_id=str(row.series_id) if row.series_id is not None else None,
+        extras=extras,
+    )
+
+
+def _check_cancellable(booking: Booking, now: datetime) -> None:
+    if booking.status == BookingStatus.CANCELLED:
+        raise NotCancellable(f"Booking #{booking.id} is already cancelled.")
+    if booking.start <= now:
+        raise NotCancellable(f"Booking #{booking.id} has already taken place.")
+    if booking.status not in OPEN_STATUSES:
+        raise NotCancellable(f"Booking #{booking.id} is {booking.status.value}.")
+
+
+def _customer_id(customer: Customer) -> int:
+    try:
+        return int(customer.id)
+    except (TypeError, ValueError):
+        raise InvalidCredentials("Please log in again.") from None
+
+
+def _booking_number(booking_id: str) -> int:
+    text_id = str(booking_id).strip().lstrip("#")
+    if not (text_id.isascii() and text_id.isdigit()) or int(text_id) > _MAX_ID:
+        raise BookingNotFound(f"Booking #{text_id} was not found.")
+    return int(text_id)
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None

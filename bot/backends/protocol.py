@@ -1,0 +1,285 @@
+"""The one interface between the conversation and a booking platform.
+
+Every backend (the built-in store, Launch27, Gazoop, ...) implements `BookingBackend`; flows only
+speak to it through these types and errors. Times are timezone-aware UTC datetimes; money is in
+minor units (pence, cents) so nothing is rounded on the way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from typing import Literal, Protocol, runtime_checkable
+
+CURRENCY_SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "EUR "}
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    minor: int
+    currency: str = "GBP"
+
+    def __str__(self) -> str:
+        symbol = CURRENCY_SYMBOLS.get(self.currency, f"{self.currency} ")
+        sign = "-" if self.minor < 0 else ""
+        pounds, pence = divmod(abs(self.minor), 100)
+        return f"{sign}{symbol}{pounds}.{pence:02d}"
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.minor + other.minor, self.currency)
+
+
+class BookingStatus(StrEnum):
+    BOOKED = "booked"
+    WAITING = "waiting"
+    """Accepted by the platform, not yet confirmed (e.g. a driver not yet assigned)."""
+    EN_ROUTE = "en_route"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = frozenset({BookingStatus.BOOKED, BookingStatus.WAITING, BookingStatus.EN_ROUTE})
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    token: str | None = None
+    """The platform's session token, where it issues one (e.g. Launch27 `single_access_token`)."""
+
+
+@dataclass(frozen=True)
+class Booking:
+    id: str
+    status: BookingStatus
+    start: datetime
+    service: str
+    address: str | None = None
+    pickup: str | None = None
+    dropoff: str | None = None
+    price: Money | None = None
+    frequency: str | None = None
+    """Name of the repeat frequency ("Weekly"), None for a one-off."""
+    series_id: str | None = None
+    extras: tuple[str, ...] = ()
+
+    @property
+    def recurring(self) -> bool:
+        return self.series_id is not None
+
+    def cancellable_at(self, now: datetime) -> bool:
+        return self.status in OPEN_STATUSES and self.start > now
+
+
+@dataclass(frozen=True)
+class Extra:
+    id: str
+    name: str
+    price: Money
+    max_quantity: int = 10
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    price: Money
+    kind: Literal["address", "ride"] = "address"
+    """`address`: done at one address (a clean); `ride`: from a pickup to a dropoff (a cab)."""
+    extras: tuple[Extra, ...] = ()
+    duration_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class Frequency:
+    id: str
+    name: str
+    interval_days: int | None = None
+    """None for a one-off."""
+    discount_percent: int = 0
+
+
+@dataclass(frozen=True)
+class BookingWindow:
+    min_notice: timedelta = timedelta(hours=2)
+    max_ahead: timedelta = timedelta(days=60)
+    opens: time = time(7, 0)
+    closes: time = time(20, 0)
+    """Last start time of a day, local time of the business."""
+    slot_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    services: tuple[Service, ...]
+    frequencies: tuple[Frequency, ...]
+    window: BookingWindow = field(default_factory=BookingWindow)
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def frequency(self, frequency_id: str) -> Frequency | None:
+        return next((f for f in self.frequencies if f.id == frequency_id), None)
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """A complete booking as the customer asked for it (Launch27 "Create booking" in spirit)."""
+
+    service_id: str
+    start: datetime
+    frequency_id: str | None = None
+    extras: Mapping[str, int] = field(default_factory=dict)
+    address: str | None = None
+    city: str | None = None
+    postcode: str | None = None
+    pickup: str | None = None
+    dropoff: str | None = None
+    location: tuple[float, float] | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    total: Money
+    lines: tuple[tuple[str, Money], ...] = ()
+    """What makes up the total: ("Standard clean", £60.00), ("Weekly discount", -£6.00)..."""
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    cancelled: tuple[Booking, ...]
+    fee: Money | None = None
+    next_remaining: Booking | None = None
+    """For a series: the next booking still on, or None when none remain."""
+
+
+@dataclass(frozen=True)
+class Tracking:
+    booking_id: str
+    status: str
+    eta: datetime | None = None
+    stops_ahead: int | None = None
+    waiting_seconds: int | None = None
+
+
+class Capability(StrEnum):
+    BOOK = "book"
+    CANCEL = "cancel"
+    TRACK = "track"
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class BackendError(Exception):
+    """Base of everything a backend raises on purpose."""
+
+
+class InvalidCredentials(BackendError):
+    pass
+
+
+class BookingNotFound(BackendError):
+    pass
+
+
+class Rejected(BackendError):
+    """The platform refused the request; `fields` maps a field name to what is wrong with it."""
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+
+
+class NotCancellable(Rejected):
+    """Past, completed or already cancelled."""
+
+
+class BackendUnavailable(BackendError):
+    """Timeouts, connection failures, 5xx, malformed answers: worth trying again later."""
+
+
+class OutcomeUnknown(BackendUnavailable):
+    """A write was sent but no answer came back: it may or may not have happened."""
+
+
+class ConfirmationRequired(BackendError):
+    """Cancelling needs the customer's explicit say-so (Launch27 answers 406 until confirmed).
+
+    `reason` is `late` (a fee applies, `fee` says how much) or `recurring` (the booking is one of
+    a series: cancel this one, or this and all future ones).
+    """
+
+    def __init__(
+        self,
+        reason: Literal["late", "recurring"],
+        booking: Booking,
+        fee: Money | None = None,
+        message: str = "",
+    ) -> None:
+        super().__init__(message or reason)
+        self.reason = reason
+        self.booking = booking
+        self.fee = fee
+        self.message = message
+
+
+# --- the protocol -------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class BookingBackend(Protocol):
+    name: str
+    login_identifier: Literal["phone", "email"]
+    capabilities: frozenset[Capability]
+
+    def login(self, identifier: str, secret: str) -> Customer:
+        """`identifier` is a phone number in international format without `+`, or an email."""
+        ...
+
+    def recent_bookings(self, customer: Customer, limit: int = 25) -> list[Booking]:
+        """Newest first."""
+        ...
+
+    def booking(self, customer: Customer, booking_id: str) -> Booking: ...
+
+    def catalogue(self) -> Catalogue: ...
+
+    def quote(self, customer: Customer, request: BookingRequest) -> Quote: ...
+
+    def create_booking(
+        self, customer: Customer, request: BookingRequest, idempotency_key: str
+    ) -> Booking:
+        """Creating twice with the same key returns the first booking, creates nothing new."""
+        ...
+
+    def cancel_booking(
+        self,
+        customer: Customer,
+        booking_id: str,
+        *,
+        confirm_fee: Money | None = None,
+        recurring: bool = False,
+        future: bool = False,
+    ) -> Cancellation:
+        """Cancel, or raise ConfirmationRequired.
+
+        `confirm_fee` is the late fee the customer agreed to; a late cancellation goes ahead only
+        when it equals the fee that applies now. `recurring=True` confirms cancelling a booking of
+        a series; `future=True` also cancels every later booking of that series.
+        """
+        ...
+
+    def track(self, customer: Customer, booking_id: str) -> Tracking: ...
+
+    def health(self) -> bool: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,126 @@
+"""The conversation engine: one message in, replies out, with the session kept in Redis.
+
+`Engine.handle` claims the delivery and locks the conversation (one Redis round trip), runs the
+flow step for the session's state, then saves the session with the rendered replies stored for
+replay and unlocks (the second round trip). A retried delivery gets the stored replies again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.backends.protocol import BackendUnavailable, BookingBackend
+from bot.config import Settings
+from bot.conversation import table
+from bot.conversation.turn import Turn
+from bot.messages import Incoming, Reply
+from bot.sessions import DRAFT_KEEP_SECONDS, PinLockout, Session, SessionStore, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+SORRY = (
+    "Sorry, something went wrong on our side. Nothing was changed; please try again, or send MENU."
+)
+BACKEND_DOWN = (
+    "Sorry, our booking system is not answering just now. Nothing was changed and what you "
+    "entered is kept: please try again in a minute."
+)
+
+
+class Engine:
+    def __init__(
+        self,
+        store: SessionStore,
+        backend: BookingBackend,
+        settings: Settings,
+        *,
+        lockout: PinLockout | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.store = store
+        self.backend = backend
+        self.settings = settings
+        self.lockout = lockout or PinLockout(store.client, keys=store.keys)
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one message. Raises StoreUnavailable / ConversationBusy: the caller retries."""
+        return self.handle_delivery(incoming)[0]
+
+    def handle_delivery(self, incoming: Incoming) -> tuple[list[Reply], bool]:
+        """The replies, and whether they are a replay of a delivery handled before."""
+        claim = self.store.begin(incoming.key, incoming.delivery_id)
+        if isinstance(claim, str):
+            log.info("conversation %s: delivery %s replayed", incoming.key, incoming.delivery_id)
+            return decode_replies(claim), True
+        session: Session | None = claim.session
+        try:
+            replies = self.converse(claim.session, incoming)
+        except StoreUnavailable:
+            self.store.abort(claim)
+            raise
+        except Exception:
+            log.exception("conversation %s: the step failed; session left as it was", incoming.key)
+            session, replies = None, [Reply(SORRY)]
+        self.store.finish(claim, session, encode_replies(replies))
+        return replies, False
+
+    def converse(self, session: Session, incoming: Incoming) -> list[Reply]:
+        """Run one step on `session` in place. No Redis here except the PIN lock-out counters."""
+        now = self.clock()
+        before = session.to_json()
+        state_before = session.state
+        turn = Turn(session, incoming, self.backend, self.settings, now, self.lockout)
+        expire_if_idle(turn)
+        try:
+            replies = table.dispatch(turn)
+        except BackendUnavailable as exc:
+            log.warning("conversation %s: backend unavailable: %s", incoming.key, exc)
+            restore(session, before)
+            replies = [Reply(BACKEND_DOWN)]
+        if turn.notices and replies:
+            first = replies[0]
+            replies[0] = Reply(
+                "\n".join([*turn.notices, first.text]),
+                first.options,
+                first.request_phone,
+                first.delete_incoming,
+            )
+        shown = [r for r in replies if r.options]
+        if shown:
+            session.options = [o.value for o in shown[-1].options]
+        elif session.state != state_before:
+            session.options = []  # a new question without options: numbers mean nothing now
+        session.updated_at = now.timestamp()
+        log.info("conversation %s: %s -> %s", incoming.key, state_before, session.state)
+        return replies
+
+
+def expire_if_idle(turn: Turn) -> None:
+    """An idle conversation starts again logged out; a half-made booking is kept for a day."""
+    session = turn.session
+    if not session.updated_at:
+        return
+    idle = turn.now.timestamp() - session.updated_at
+    if idle <= turn.settings.session_ttl_seconds:
+        return
+    was_logged_in = session.logged_in
+    draft = session.draft if idle <= DRAFT_KEEP_SECONDS else None
+    restore(session, Session(draft=draft).to_json())
+    if was_logged_in:
+        turn.notices.append("Your session timed out, so please log in again.")
+
+
+def restore(session: Session, raw: str) -> None:
+    session.__dict__.update(Session.from_json(raw).__dict__)
+
+
+def encode_replies(replies: list[Reply]) -> str:
+    return json.dumps([r.to_dict() for r in replies], separators=(",", ":"))
+
+
+def decode_replies(raw: str) -> list[Reply]:
+    return [Reply.from_dict(item) for item in json.loads(raw)]

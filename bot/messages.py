@@ -1,0 +1,64 @@
+"""Channel-neutral message types: what a customer sent, and what the bot answers.
+
+Channels (Telegram, SMS, console) translate their payloads to `Incoming` and render `Reply` lists
+back; the conversation logic only ever sees these two types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Channel = Literal["telegram", "sms", "whatsapp", "console"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: Channel
+    conversation: str
+    """Chat id (Telegram) or the sender's number (SMS/WhatsApp)."""
+    text: str = ""
+    button: str | None = None
+    """Value of a pressed button (Telegram callback data)."""
+    phone: str | None = None
+    """The sender's phone number when the platform vouches for it (SMS `From`, own Telegram contact)."""
+    location: tuple[float, float] | None = None
+    message_id: str | None = None
+    delivery_id: str | None = None
+    """Platform delivery id (Telegram `update_id`, Twilio `MessageSid`): a retry carries the same."""
+    has_media: bool = False
+
+    @property
+    def key(self) -> str:
+        """The conversation key: WhatsApp and SMS from one number are separate conversations."""
+        return f"{self.channel}:{self.conversation}"
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    options: tuple[Option, ...] = ()
+    request_phone: bool = False
+    """Ask for the phone number (a contact-sharing button on Telegram)."""
+    delete_incoming: bool = False
+    """Delete the customer's message this answers (it carried a PIN)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["options"] = [[o.label, o.value] for o in self.options]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        return cls(
+            text=data["text"],
+            options=tuple(Option(label, value) for label, value in data.get("options", ())),
+            request_phone=data.get("request_phone", False),
+            delete_incoming=data.get("delete_incoming", False),
+        )

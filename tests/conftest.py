@@ -1,0 +1,144 @@
+"""Shared fixtures: real Redis and PostgreSQL servers, the in-process store, a movable clock.
+
+Real servers are found at REDIS_TEST_URL (default redis://127.0.0.1:6379/15) and POSTGRES_TEST_URL
+(default postgresql+psycopg://postgres@127.0.0.1:5432/test). Outside CI a missing server skips the
+tests that need it; in CI (CI=true) it fails them, so a green run always means real servers ran.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import fakeredis
+import pytest
+import redis
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+POSTGRES_TEST_URL = os.environ.get(
+    "POSTGRES_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _unreachable(what: str, error: Exception) -> None:
+    message = f"{what} is not reachable: {error}"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+class Clock:
+    """A clock tests move by hand: `clock.advance(minutes=16)`."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def real_redis_server() -> redis.Redis:
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        _unreachable(f"Redis at {REDIS_TEST_URL}", exc)
+    return client
+
+
+@pytest.fixture
+def real_redis(real_redis_server: redis.Redis) -> Iterator[redis.Redis]:
+    real_redis_server.flushdb()
+    yield real_redis_server
+    real_redis_server.flushdb()
+
+
+@pytest.fixture
+def memory_redis() -> redis.Redis:
+    return fakeredis.FakeRedis(server=fakeredis.FakeServer())
+
+
+@pytest.fixture(params=["real-redis", "in-process"])
+def any_redis(request: pytest.FixtureRequest) -> redis.Redis:
+    """Both stores the bot runs on: a real Redis server and the embedded in-process one."""
+    if request.param == "real-redis":
+        return request.getfixturevalue("real_redis")
+    return request.getfixturevalue("memory_redis")
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    import sqlalchemy
+
+    try:
+        engine = sqlalchemy.create_engine(POSTGRES_TEST_URL)
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any driver error means: no server to test against
+        _unreachable(f"PostgreSQL at {POSTGRES_TEST_URL}", exc)
+    return POSTGRES_TEST_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh schema of its own for each test, dropped afterwards."""
+    import sqlalchemy
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(postgres_server_url)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f'create schema "{schema}"'))
+    sep = "&" if "?" in postgres_server_url else "?"
+    yield f"{postgres_server_url}{sep}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f'drop schema "{schema}" cascade'))
+    engine.dispose()
+
+
+@pytest.fixture
+def settings():
+    from bot.config import Settings
+
+    return Settings()
+
+
+@pytest.fixture
+def backend(clock: Clock, settings):
+    """The built-in backend on a private in-memory database, demo data loaded at `clock`'s now."""
+    from bot.backends.builtin import BuiltinBackend
+
+    backend = BuiltinBackend("sqlite://", settings=settings, clock=clock)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture
+def engine(any_redis: redis.Redis, backend, settings, clock: Clock):
+    """The engine on each store (real Redis and in-process) with the built-in backend."""
+    from bot.runtime import build_runtime
+
+    return build_runtime(settings, redis_client=any_redis, backend=backend, clock=clock).engine
+
+
+@pytest.fixture
+def chat(engine):
+    """A factory: chat(channel="sms", phone=...) -> Chat."""
+    from tests.fakes.chat import Chat
+
+    def make(channel: str = "sms", **kwargs):
+        return Chat(engine, channel=channel, **kwargs)
+
+    return make

@@ -1,0 +1,49 @@
+"""The per-message Redis budget: two round trips once logged in (claim+lock+read, save+unlock)."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from tests.fakes.chat import Chat
+
+
+class RoundTrips:
+    def __init__(self, client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = client.execute_command
+
+        def counted(*args, **kwargs):
+            self.count += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(client, "execute_command", counted)
+        original_pipeline = client.pipeline
+
+        def pipeline(*args, **kwargs):
+            pipe = original_pipeline(*args, **kwargs)
+            execute = pipe.execute
+
+            def counted_execute(*a, **k):
+                self.count += 1
+                return execute(*a, **k)
+
+            pipe.execute = counted_execute
+            return pipe
+
+        monkeypatch.setattr(client, "pipeline", pipeline)
+
+
+@pytest.mark.parametrize("words", [["BOOKINGS"], ["BOOKINGS", "MORE", "2"], ["MENU", "HELP"]])
+def test_two_round_trips_per_message_after_login(
+    engine, real_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch, words: list[str]
+) -> None:
+    if engine.store.client is not real_redis:
+        pytest.skip("measured on the real server")
+    chat = Chat(engine, channel="sms")
+    chat.login()
+    chat.send("MENU")  # scripts are loaded by now
+    trips = RoundTrips(real_redis, monkeypatch)
+    for n, word in enumerate(words):
+        engine.handle(chat.incoming(word, delivery_id=f"SM{n}"))
+    assert trips.count == 2 * len(words)
