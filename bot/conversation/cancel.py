@@ -1,31 +1,372 @@
-"""Cancelling a booking, with the platform's confirmations (late fee, recurring series)."""
+"""Cancelling a booking, with the platform's confirmations (late fee, recurring series).
+
+The bot first asks the backend to cancel with no confirmation at all. The backend answers
+`ConfirmationRequired` (Launch27 answers 406 until `cancel_late` / `cancel_recurring` are given)
+once per thing the customer must agree to: the late fee first, then, for a booking of a series,
+this visit only or this and all future ones. Each question keeps in `Session.data` exactly what
+it showed, and the confirmed call carries exactly what the customer agreed to: a fee that changed
+in between is asked about again, never charged unseen.
+"""
 
 from __future__ import annotations
 
-from bot.backends.protocol import BookingNotFound
-from bot.conversation.bookings import resolve_reference
-from bot.conversation.turn import Turn
-from bot.messages import Reply
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from bot.backends.protocol import (
+    Booking,
+    BookingNotFound,
+    BookingStatus,
+    Cancellation,
+    ConfirmationRequired,
+    Money,
+    NotCancellable,
+)
+from bot.conversation import menu
+from bot.conversation.bookings import LIMIT, resolve_reference
+from bot.conversation.formatting import booking_line, when
+from bot.conversation.states import State
+from bot.conversation.turn import Turn, command_of, reply
+from bot.messages import Option, Reply
+
+CHAT_LIST = 8
+"""Most bookings offered as buttons at once; the rest are a `CANCEL #id` away."""
+SMS_CHARS = 2 * 153
+"""Two GSM-7 segments."""
+SMS_RESERVE = 38
+"""Room kept in an SMS list for a line put in front of it when it is asked again: the longest
+is "Sorry, I can only read text messages." and its newline."""
+ECHO_CHARS = 15
+"""How much of an unknown booking reference is quoted back (fits in SMS_RESERVE)."""
+
+YES, NO, THIS, FUTURE = "YES", "NO", "THIS", "FUTURE"
+LATE_WORDS = {"YES": YES, "Y": YES, "NO": NO, "N": NO}
+SERIES_WORDS = {"THIS": THIS, "ONE": THIS, "FUTURE": FUTURE, "ALL": FUTURE, "NO": NO, "KEEP": NO}
+
+CHOOSE_HEADER = "Which booking to cancel?"
+FALLBACK = "Send CANCEL to choose a booking to cancel, or MENU."
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A cancellation waiting for the customer's answer, kept in `Session.data`."""
+
+    booking: str
+    start: str
+    """ISO time of the booking, so the question can be asked again without the backend."""
+    frequency: str | None = None
+    fee_minor: int | None = None
+    """The late fee the question showed (and, once answered YES, the one agreed to)."""
+    currency: str | None = None
+    series: str | None = None
+    """THIS or FUTURE once the customer has answered the recurring question."""
+    fee_changed: bool = False
+
+    @classmethod
+    def of(cls, booking: Booking) -> Pending:
+        return cls(booking.id, booking.start.isoformat(), booking.frequency)
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> Pending | None:
+        raw = data.get("pending")
+        if not isinstance(raw, dict):
+            return None
+        try:
+            return cls(**raw)
+        except TypeError:  # saved by an older release
+            return None
+
+    @property
+    def fee(self) -> Money | None:
+        if self.fee_minor is None:
+            return None
+        return Money(self.fee_minor, self.currency or "GBP")
+
+    @property
+    def starts(self) -> datetime:
+        return datetime.fromisoformat(self.start)
+
+
+# --- entry and choosing -------------------------------------------------------------------------
 
 
 def start(turn: Turn) -> list[Reply]:
-    from bot.conversation.table import with_prompt
-
-    booking_id = resolve_reference(turn, turn.args) if turn.args else None
-    if booking_id:
-        try:
-            turn.backend.booking(turn.customer, booking_id)
-        except BookingNotFound:
-            return with_prompt(turn, f"I can't find booking {booking_id}.")
-    return with_prompt(turn, "Cancelling by chat is not available yet.")
+    """CANCEL: the list of cancellable bookings; `CANCEL <id>`, `#<id>` or `<n>`: that booking."""
+    if turn.args:
+        booking_id = resolve_reference(turn, turn.args)
+        if booking_id:
+            return begin(turn, booking_id)
+    return show_list(turn)
 
 
-def prompt(turn: Turn) -> Reply:
-    return Reply("Send MENU for the menu.")
+def show_list(turn: Turn) -> list[Reply]:
+    found = turn.backend.recent_bookings(turn.customer, limit=LIMIT)
+    upcoming = sorted((b for b in found if b.cancellable_at(turn.now)), key=lambda b: b.start)
+    if not upcoming:
+        return to_menu(turn, "You have no upcoming bookings to cancel.")
+    header, choices = fit_list(turn, upcoming)
+    turn.session.listed = [value for _, value in choices]
+    turn.session.data = {"header": header, "choices": choices}
+    turn.goto(State.CANCEL_CHOOSE)
+    return [prompt(turn)]
+
+
+def fit_list(turn: Turn, upcoming: list[Booking]) -> tuple[str, list[list[str]]]:
+    """The header and [label, id] pairs: full lines if they fit, shorter ones on SMS if not.
+
+    An SMS list must stay within two segments even when a line is put in front of it later
+    ("I can't find booking 99.").
+    """
+    tz = turn.settings.tz
+    if not turn.sms:
+        shown = upcoming[:CHAT_LIST]
+        return list_header(len(shown), len(upcoming)), [[booking_line(b, tz), b.id] for b in shown]
+    budget = SMS_CHARS - SMS_RESERVE
+    full = [[booking_line(b, tz), b.id] for b in upcoming]
+    if sms_length(CHOOSE_HEADER, full) <= budget:
+        return CHOOSE_HEADER, full
+    short = [[short_line(b, turn), b.id] for b in upcoming]
+    for count in range(len(short), 1, -1):
+        header = list_header(count, len(short))
+        if sms_length(header, short[:count]) <= budget:
+            return header, short[:count]
+    return list_header(1, len(short)), short[:1]
+
+
+def list_header(count: int, total: int) -> str:
+    if count == total:
+        return CHOOSE_HEADER
+    return f"Your next {count} of {total}. {CHOOSE_HEADER}"
+
+
+def short_line(booking: Booking, turn: Turn) -> str:
+    """'#1003 Thu 26 Nov 10:00 Standard clean': enough to tell bookings apart in an SMS."""
+    return f"#{booking.id} {when(booking.start, turn.settings.tz)} {booking.service}"
+
+
+def sms_length(header: str, choices: list[list[str]]) -> int:
+    """Characters of the list as the SMS renderer numbers it, with the Menu option at the end."""
+    lines = [header] + [f"{n} {label}" for n, (label, _) in enumerate(choices, 1)]
+    lines.append(f"{len(choices) + 1} Menu")
+    return len("\n".join(lines))
 
 
 def on_choose(turn: Turn) -> list[Reply]:
-    return start(turn)
+    if turn.choice is not None:
+        return begin(turn, turn.choice)
+    text = turn.text
+    if text.lstrip("#").isdigit():
+        booking_id = resolve_reference(turn, text)
+        if booking_id:
+            return begin(turn, booking_id)
+    return not_understood(turn)
 
 
-on_late = on_recurring = on_choose
+def begin(turn: Turn, booking_id: str) -> list[Reply]:
+    """Look the booking up, refuse what can't be cancelled, else try without confirmations."""
+    try:
+        booking = turn.backend.booking(turn.customer, booking_id)
+    except BookingNotFound:
+        return again(turn, cant_find(booking_id))
+    if not booking.cancellable_at(turn.now):
+        return to_menu(turn, why_not(booking, turn))
+    return attempt(turn, Pending.of(booking))
+
+
+def cant_find(ref: str) -> str:
+    """'I can't find booking 99999.', quoting at most ECHO_CHARS of what was typed."""
+    if len(ref) <= ECHO_CHARS:
+        return f"I can't find booking {ref}."
+    return f"I can't find booking {ref[: ECHO_CHARS - 3]}..."
+
+
+def why_not(booking: Booking, turn: Turn) -> str:
+    on = when(booking.start, turn.settings.tz)
+    if booking.status is BookingStatus.CANCELLED:
+        return f"Booking #{booking.id} on {on} is already cancelled."
+    if booking.status is BookingStatus.COMPLETED:
+        return f"Booking #{booking.id} on {on} has already taken place, so it can't be cancelled."
+    if booking.status is BookingStatus.IN_PROGRESS:
+        return f"Booking #{booking.id} is under way, so it can't be cancelled now."
+    return f"Booking #{booking.id} was due {on}, so it can't be cancelled now."
+
+
+# --- the backend call and its questions ---------------------------------------------------------
+
+
+def attempt(turn: Turn, pending: Pending) -> list[Reply]:
+    """Cancel with exactly what the customer has agreed to so far; ask when more is needed."""
+    try:
+        result = turn.backend.cancel_booking(
+            turn.customer,
+            pending.booking,
+            confirm_fee=pending.fee,
+            recurring=pending.series is not None,
+            future=pending.series == FUTURE,
+        )
+    except ConfirmationRequired as question:
+        return ask(turn, pending, question)
+    except NotCancellable:
+        return to_menu(turn, refused(turn, pending.booking))
+    except BookingNotFound:
+        return to_menu(turn, cant_find(pending.booking))
+    return to_menu(turn, outcome(turn, result))
+
+
+def refused(turn: Turn, booking_id: str) -> str:
+    """Why the backend refused: usually the booking changed while the customer was deciding."""
+    try:
+        booking = turn.backend.booking(turn.customer, booking_id)
+    except BookingNotFound:
+        return cant_find(booking_id)
+    if not booking.cancellable_at(turn.now):
+        return why_not(booking, turn)
+    return f"Sorry, booking #{booking_id} can't be cancelled now."
+
+
+def ask(turn: Turn, pending: Pending, question: ConfirmationRequired) -> list[Reply]:
+    booking = question.booking
+    pending = replace(pending, start=booking.start.isoformat(), frequency=booking.frequency)
+    if question.reason == "late":
+        fee = question.fee
+        pending = replace(
+            pending,
+            fee_minor=None if fee is None else fee.minor,
+            currency=None if fee is None else fee.currency,
+            fee_changed=pending.fee is not None and fee != pending.fee,
+        )
+        turn.goto(State.CANCEL_LATE)
+    else:
+        pending = replace(pending, series=None)
+        turn.goto(State.CANCEL_RECURRING)
+    turn.session.data = {"pending": asdict(pending)}
+    return [prompt(turn)]
+
+
+def late_question(turn: Turn, pending: Pending) -> Reply:
+    on = f"booking #{pending.booking} on {when(pending.starts, turn.settings.tz)}"
+    fee = pending.fee
+    if fee is None:
+        text = f"A late cancellation fee applies to {on}. Cancel anyway?"
+    elif pending.fee_changed:
+        text = f"The late cancellation fee has changed: it is now {fee} for {on}. Cancel anyway?"
+    else:
+        text = f"A late cancellation fee of {fee} applies to {on}. Cancel anyway?"
+    bound = f"#{pending.booking} {pending.fee_minor}"
+    return reply(text, ("Yes, cancel it", f"{YES} {bound}"), ("No, keep it", f"{NO} {bound}"))
+
+
+def recurring_question(turn: Turn, pending: Pending) -> Reply:
+    on = when(pending.starts, turn.settings.tz)
+    series = f"a {pending.frequency.lower()} series" if pending.frequency else "a series"
+    ref = f"#{pending.booking}"
+    return reply(
+        f"Booking {ref} on {on} is part of {series}.",
+        ("Cancel this one only", f"{THIS} {ref}"),
+        ("Cancel this and all future", f"{FUTURE} {ref}"),
+        ("Keep it", f"{NO} {ref}"),
+    )
+
+
+def on_late(turn: Turn) -> list[Reply]:
+    pending = Pending.load(turn.session.data)
+    if pending is None:
+        return to_menu(turn, "Sorry, I lost track of that. Nothing was cancelled.")
+    answer = answer_of(turn, late_question(turn, pending), LATE_WORDS)
+    if answer is None:
+        return not_understood(turn)
+    if answer == NO:
+        return kept(turn, pending)
+    return attempt(turn, pending)
+
+
+def on_recurring(turn: Turn) -> list[Reply]:
+    pending = Pending.load(turn.session.data)
+    if pending is None:
+        return to_menu(turn, "Sorry, I lost track of that. Nothing was cancelled.")
+    answer = answer_of(turn, recurring_question(turn, pending), SERIES_WORDS)
+    if answer is None:
+        return not_understood(turn)
+    if answer == NO:
+        return kept(turn, pending)
+    return attempt(turn, replace(pending, series=answer))
+
+
+def answer_of(turn: Turn, question: Reply, words: dict[str, str]) -> str | None:
+    """The answer to `question`: an option of it (button or number), or one of `words` typed.
+
+    Option values carry the booking id (and the fee), so only an option of the question on
+    screen counts: a button of an earlier question never confirms this one.
+    """
+    if turn.choice is not None:
+        if turn.choice not in {o.value for o in question.options}:
+            return None
+        return command_of(turn.choice)[0]
+    return words.get(turn.word)
+
+
+def kept(turn: Turn, pending: Pending) -> list[Reply]:
+    return to_menu(turn, f"Booking #{pending.booking} is kept.")
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def outcome(turn: Turn, result: Cancellation) -> str:
+    """What happened: which booking(s), the fee charged, and what is left of a series."""
+    tz = turn.settings.tz
+    gone = sorted(result.cancelled, key=lambda b: b.start)
+    if len(gone) == 1:
+        parts = [f"Booking #{gone[0].id} on {when(gone[0].start, tz)} is cancelled."]
+    elif gone:
+        first, last = gone[0], gone[-1]
+        parts = [
+            f"{len(gone)} bookings are cancelled: #{first.id} on {when(first.start, tz)} "
+            f"to #{last.id} on {when(last.start, tz)}."
+        ]
+    else:
+        parts = ["Nothing needed cancelling."]
+    if result.fee is not None and result.fee.minor > 0:
+        parts.append(f"A {result.fee} late fee applies.")
+    if any(b.recurring for b in gone):
+        if result.next_remaining is not None:
+            parts.append(f"Your next visit is {when(result.next_remaining.start, tz)}.")
+        else:
+            parts.append("No visits of this series remain.")
+    return " ".join(parts)
+
+
+def to_menu(turn: Turn, text: str) -> list[Reply]:
+    """`text` and the menu in one reply; the cancellation in progress, if any, is over."""
+    ask_next = menu.show(turn)[0]
+    return [Reply(f"{text}\n{ask_next.text}", ask_next.options)]
+
+
+def again(turn: Turn, text: str) -> list[Reply]:
+    """`text`, then whatever the current state asks for: the session is left as it was."""
+    from bot.conversation.table import with_prompt
+
+    return with_prompt(turn, text)
+
+
+def not_understood(turn: Turn) -> list[Reply]:
+    from bot.conversation.table import NOT_UNDERSTOOD
+
+    return again(turn, NOT_UNDERSTOOD)
+
+
+def prompt(turn: Turn) -> Reply:
+    """The question of the current cancel state, rebuilt from `Session.data` (no backend call)."""
+    data = turn.session.data
+    state = turn.session.state
+    pending = Pending.load(data)
+    if state == State.CANCEL_LATE and pending is not None:
+        return late_question(turn, pending)
+    if state == State.CANCEL_RECURRING and pending is not None:
+        return recurring_question(turn, pending)
+    choices = data.get("choices")
+    if state == State.CANCEL_CHOOSE and choices:
+        options = [Option(label, value) for label, value in choices]
+        return reply(data.get("header") or CHOOSE_HEADER, *options, Option("Menu", "MENU"))
+    return Reply(FALLBACK)
