@@ -86,7 +86,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from webhooks.app import create_app
 
-    run_simple(args.host, args.port, create_app(), threaded=True)
+    # The settings already read, so the app and the rest of the command agree on them.
+    run_simple(args.host, args.port, create_app(settings), threaded=True)
     return 0
 
 

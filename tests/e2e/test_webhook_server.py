@@ -1,0 +1,295 @@
+"""The app as Heroku runs it: the Procfile's gunicorn command with 2 workers, real Redis, a SQLite
+database, the fake Bot API, and signed requests over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.etree import ElementTree
+
+import httpx
+import pytest
+import redis
+
+from bot.backends.builtin import BuiltinBackend
+from bot.backends.protocol import BookingStatus
+from bot.config import Settings
+from bot.sessions import Keys, Session
+from tests.fakes.telegram_api import FakeBotApi
+from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, sign, sms_params
+from tests.fakes.updates import TelegramUser
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+BOT_TOKEN = "987654:E2E-token"
+SECRET = "e2e-webhook-secret"
+DB = 14
+ALEX, ALEX_PIN = "447700900123", "1234"
+SAM, SAM_PIN = "15555550123", "987654"
+BURST = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def procfile_command() -> str:
+    [line] = [ln for ln in (ROOT / "Procfile").read_text().splitlines() if ln.startswith("web:")]
+    return line.removeprefix("web:").strip()
+
+
+@dataclass
+class Server:
+    url: str
+    database_url: str
+    redis_url: str
+    redis: redis.Redis
+    bot_api: FakeBotApi
+    http: httpx.Client
+
+    def telegram(self, update: dict) -> httpx.Response:
+        return self.http.post(
+            f"{self.url}/telegram/webhook",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+
+    def sms_post(self, params: dict[str, str]) -> httpx.Response:
+        url = f"{self.url}/twilio/sms"
+        return self.http.post(url, data=params, headers={"X-Twilio-Signature": sign(url, params)})
+
+    def sms(self, sender: str, body: str, **kwargs) -> str:
+        response = self.sms_post(sms_params(sender, body, **kwargs))
+        assert response.status_code == 200, response.text
+        message = ElementTree.fromstring(response.content).find("Message")
+        return "" if message is None else message.text or ""
+
+    def session(self, key: str) -> Session:
+        return Session.from_json(self.redis.get(Keys().session(key)))
+
+
+@pytest.fixture(scope="module")
+def server(real_redis_server: redis.Redis, tmp_path_factory) -> Iterator[Server]:
+    kwargs = real_redis_server.connection_pool.connection_kwargs
+    redis_url = f"redis://{kwargs.get('host', '127.0.0.1')}:{kwargs.get('port', 6379)}/{DB}"
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    tmp = tmp_path_factory.mktemp("server")
+    database_url = f"sqlite:///{tmp / 'bookings.db'}"
+    seeding = BuiltinBackend(database_url, settings=Settings())
+    seeding.reset_demo()
+    seeding.close()
+
+    bot_api = FakeBotApi().start()
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "PUBLIC_URL")},
+        "PORT": str(port),
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_API_URL": bot_api.url,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    log = (tmp / "gunicorn.log").open("wb")
+    process = subprocess.Popen(
+        ["bash", "-c", "exec " + procfile_command()],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    http = httpx.Client(timeout=httpx.Timeout(20.0, connect=2.0))
+    try:
+        for _ in range(300):
+            if process.poll() is not None:
+                break
+            try:
+                if http.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        else:
+            pytest.fail("gunicorn did not become healthy")
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited: {(tmp / 'gunicorn.log').read_text()}")
+        yield Server(url, database_url, redis_url, client, bot_api, http)
+    finally:
+        http.close()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        log.close()
+        bot_api.stop()
+        client.flushdb()
+
+
+def test_the_procfile_serves_the_factory_with_two_gthread_workers():
+    words = shlex.split(procfile_command())
+    assert words[:2] == ["gunicorn", "webhooks.app:create_app()"]
+    assert "0.0.0.0:$PORT" in words
+    assert words[words.index("--worker-class") + 1] == "gthread"
+
+
+def test_healthz(server):
+    response = server.http.get(f"{server.url}/healthz")
+    assert (response.status_code, response.json()) == (200, {"redis": "ok", "backend": "ok"})
+
+
+def test_telegram_login_and_list(server):
+    user = TelegramUser(user_id=8100, start=81)
+    server.bot_api.reset()
+    welcome = server.telegram(user.text("/start")).json()
+    assert "Demo Cabs &amp; Cleaning" in welcome["text"]
+    assert server.telegram(user.text("+44 7700 900123")).json()["method"] == "sendMessage"
+
+    menu = server.telegram(user.text(ALEX_PIN))
+    assert menu.status_code == 200
+    assert "you're logged in" in menu.json()["text"]
+    [delete] = server.bot_api.methods("deleteMessage")
+    assert delete.token == BOT_TOKEN
+    assert delete.params == {"chat_id": user.chat_id, "message_id": user.last_message_id}
+
+    listing = server.telegram(user.text("/bookings")).json()
+    assert listing["text"].startswith("Your bookings")
+    first = listing["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    details = server.telegram(user.press(first)).json()
+    assert details["text"].startswith(f"Booking #{first}:")
+    assert len(server.bot_api.methods("answerCallbackQuery")) == 1
+
+
+def test_sms_login_and_list(server):
+    assert "PIN" in server.sms(f"+{ALEX}", "hi")
+    assert "you're logged in" in server.sms(f"+{ALEX}", ALEX_PIN)
+    listing = server.sms(f"+{ALEX}", "BOOKINGS")
+    assert listing.startswith("Your bookings")
+    assert server.session(f"sms:{ALEX}").state == "bookings"
+
+
+class SessionKeyMonitor:
+    """Every read and write of one session key, in the order Redis executed them (MONITOR)."""
+
+    def __init__(self, redis_url: str, key: str) -> None:
+        self.redis_url = redis_url
+        self.client = redis.Redis.from_url(redis_url)
+        self.key = key
+        self.events: list[str] = []
+        self._ready = threading.Event()
+        self._stop = f"stop-monitor-{id(self)}"
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> SessionKeyMonitor:
+        self._thread.start()
+        assert self._ready.wait(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.echo(self._stop)
+        self._thread.join(10)
+        self.client.close()
+
+    def _run(self) -> None:
+        watcher = redis.Redis.from_url(self.redis_url)
+        with watcher.monitor() as monitor:
+            self._ready.set()
+            for entry in monitor.listen():
+                words = entry["command"].split(" ", 2)
+                if words[0] == "ECHO" and words[1:2] == [self._stop]:
+                    return
+                if entry["db"] == DB and len(words) > 1 and words[1] == self.key:
+                    self.events.append(words[0].upper())
+        watcher.close()
+
+
+def test_twenty_concurrent_messages_of_one_chat_are_handled_one_at_a_time(server):
+    """Each MORE moves the list on by one page from wherever the session was: handled one at a
+    time, the pages shown are exactly those of 20 MOREs in a row, and the session was read and
+    written strictly in turn. Without the conversation lock two requests would read the same
+    page, show it twice and lose an update."""
+    for number in (f"+{ALEX}", f"whatsapp:+{ALEX}"):
+        server.sms(number, "hi")
+        server.sms(number, ALEX_PIN)
+        server.sms(number, "BOOKINGS")
+
+    # the reference: 20 MOREs one after another, on WhatsApp (same paging as SMS)
+    serial = [server.sms(f"whatsapp:+{ALEX}", "MORE").split("\n")[0] for _ in range(BURST)]
+    assert len(set(serial)) > 1
+
+    requests = [sms_params(f"+{ALEX}", "MORE") for _ in range(BURST)]
+    start_together = threading.Barrier(BURST)
+
+    def post(params: dict[str, str]) -> httpx.Response:
+        start_together.wait(10)
+        return server.sms_post(params)
+
+    with (
+        SessionKeyMonitor(server.redis_url, Keys().session(f"sms:{ALEX}")) as monitor,
+        ThreadPoolExecutor(BURST) as pool,
+    ):
+        responses = list(pool.map(post, requests))
+    assert [r.status_code for r in responses] == [200] * BURST
+    shown = [
+        ElementTree.fromstring(r.content).find("Message").text.split("\n")[0] for r in responses
+    ]
+    assert Counter(shown) == Counter(serial)
+    sms_session = server.session(f"sms:{ALEX}")
+    whatsapp_session = server.session(f"whatsapp:{ALEX}")
+    assert sms_session.state == whatsapp_session.state == "bookings"
+    assert sms_session.list_offset == whatsapp_session.list_offset
+    assert sms_session.listed == whatsapp_session.listed
+
+    reads_and_writes = [e for e in monitor.events if e in ("GET", "SET")]
+    assert reads_and_writes == ["GET", "SET"] * BURST
+
+    # every delivery was recorded: Twilio retrying any of them gets the same answer again
+    with ThreadPoolExecutor(BURST) as pool:
+        again = list(pool.map(server.sms_post, requests))
+    assert [a.content for a in again] == [r.content for r in responses]
+
+
+def test_late_cancellation_of_the_booking_within_24_hours(server):
+    backend = BuiltinBackend(server.database_url, settings=Settings())
+    customer = backend.login(SAM, SAM_PIN)
+    soon = datetime.now(UTC) + timedelta(hours=24)
+    [late] = [
+        b
+        for b in backend.recent_bookings(customer)
+        if b.status is BookingStatus.BOOKED
+        and b.start < soon
+        and b.cancellable_at(datetime.now(UTC))
+    ]
+    server.sms(f"+{SAM}", "hi")
+    server.sms(f"+{SAM}", SAM_PIN)
+    question = server.sms(f"+{SAM}", f"CANCEL #{late.id}")
+    assert "late" in question.lower()
+    assert "$" in question or "£" in question
+    done = server.sms(f"+{SAM}", "YES")
+    assert f"#{late.id}" in done
+    assert "cancelled" in done.lower()
+    assert backend.booking(customer, late.id).status is BookingStatus.CANCELLED
+    backend.close()
