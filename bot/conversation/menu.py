@@ -66,6 +66,13 @@ def help(turn: Turn) -> list[Reply]:
 
 
 def on_menu(turn: Turn) -> list[Reply]:
+    """Free text at the menu: a booking when it names a service, else what to send."""
+    from bot.conversation import book
     from bot.conversation.table import NOT_UNDERSTOOD, with_prompt
 
+    if turn.word in ("YES", "NO"):
+        return with_prompt(turn, book.NOTHING_TO_CONFIRM)
+    can_book = Capability.BOOK in turn.backend.capabilities
+    if can_book and turn.session.draft is None and (booking := book.from_text(turn)):
+        return booking
     return with_prompt(turn, NOT_UNDERSTOOD)

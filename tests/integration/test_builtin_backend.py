@@ -736,3 +736,11 @@ def test_unopenable_sqlite_file_is_unavailable(tmp_path: Path) -> None:
         assert backend.login(ALEX.phone or "", "1234") == ALEX
     finally:
         backend.close()
+
+
+def test_address_parts_already_in_the_address_are_not_repeated() -> None:
+    from bot.backends.builtin.backend import _join_address
+
+    assert _join_address("12 High St, London", "London", "E1 6AN") == "12 High St, London, E1 6AN"
+    assert _join_address("12 High St", "London", "E1 6AN") == "12 High St, London, E1 6AN"
+    assert _join_address("5 Elm Rd, Leeds LS1 4AP", "Leeds", "LS1 4AP") == "5 Elm Rd, Leeds LS1 4AP"

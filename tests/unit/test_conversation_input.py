@@ -97,3 +97,18 @@ def test_a_state_from_an_older_release_starts_over_safely(chat) -> None:
     store = sms.engine.store
     store.client.set(store.keys.session(f"sms:{sms.conversation}"), session.to_json())
     assert "What would you like to do?" in sms.send("hello")
+
+
+def test_yes_at_the_menu_has_nothing_to_confirm(chat) -> None:
+    sms = chat("sms")
+    sms.login()
+    assert "There's nothing to confirm right now." in sms.send("YES")
+    assert sms.session.state == State.MENU
+
+
+def test_a_booking_typed_at_the_menu_starts_the_booking(chat) -> None:
+    sms = chat("sms")
+    sms.login()
+    sms.send("deep clean tomorrow 9am at 5 Elm Road, Leeds LS1 4AP")
+    assert sms.session.state.startswith("book_")
+    assert sms.session.draft is not None

@@ -524,7 +524,7 @@ def _to_booking(row: Row[Any], extras: tuple[str, ...], now: datetime) -> Bookin
     status = BookingStatus(row.status)
     if status == BookingStatus.BOOKED and row.start <= now:
         status = BookingStatus.COMPLETED
-    address = ", ".join(part for part in (row.address, row.city, row.postcode) if part)
+    address = _join_address(row.address, row.city, row.postcode)
     return Booking(
         id=str(row.id),
         status=status,
@@ -566,3 +566,12 @@ def _booking_number(booking_id: str) -> int:
 def _clean(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
+
+
+def _join_address(*parts: str | None) -> str:
+    """'12 High St, London, E1 6AN', without repeating what the first part already says."""
+    joined: list[str] = []
+    for part in parts:
+        if part and not any(part.lower() in earlier.lower() for earlier in joined):
+            joined.append(part)
+    return ", ".join(joined)

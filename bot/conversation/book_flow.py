@@ -1,0 +1,220 @@
+"""The booking flow's core: the draft in the session, asking for the first thing missing, the
+summary with the platform's price, and going back to a field the platform rejected.
+
+The flow always asks for the first field the draft lacks (see `Draft.missing`), so a one-message
+booking skips the questions it answered and an edit from the summary comes back to the summary.
+"""
+
+from __future__ import annotations
+
+from bot.backends.protocol import Catalogue, Rejected, Service
+from bot.conversation import book_questions as q
+from bot.conversation import when as when_
+from bot.conversation import where
+from bot.conversation.booking_text import read_booking
+from bot.conversation.draft import FIELDS, Draft
+from bot.conversation.states import State
+from bot.conversation.turn import Turn
+from bot.messages import Reply
+
+STATE_OF = {
+    "service": State.BOOK_SERVICE,
+    "extras": State.BOOK_EXTRAS,
+    "frequency": State.BOOK_FREQUENCY,
+    "start": State.BOOK_WHEN,
+    "address": State.BOOK_WHERE,
+    "pickup": State.BOOK_PICKUP,
+    "dropoff": State.BOOK_DROPOFF,
+    "note": State.BOOK_NOTE,
+}
+FIELD_OF = {state: name for name, state in STATE_OF.items()}
+BOOK_STATES = frozenset(
+    {*STATE_OF.values(), State.BOOK_RESUME, State.BOOK_CONFIRM, State.BOOK_EDIT}
+)
+
+# --- the draft in the session -------------------------------------------------------------------
+
+
+def load(turn: Turn) -> Draft | None:
+    return Draft.from_dict(turn.session.draft)
+
+
+def save(turn: Turn, draft: Draft) -> None:
+    turn.session.draft = draft.to_dict()
+
+
+def discard(turn: Turn) -> None:
+    turn.session.draft = None
+
+
+def service_of(draft: Draft, catalogue: Catalogue) -> Service | None:
+    return catalogue.service(draft.service) if draft.service else None
+
+
+def done_with(draft: Draft, name: str) -> None:
+    """A field was given: if it was the one being edited, editing is over."""
+    if draft.editing == name:
+        draft.editing = None
+
+
+def compose(lead: list[str], question: Reply) -> Reply:
+    """Lines to say first, then the question, in one reply (one SMS, not two)."""
+    text = "\n".join([*[line for line in lead if line], question.text])
+    return Reply(text, question.options)
+
+
+def advance(turn: Turn, draft: Draft, lead: list[str] | None = None) -> list[Reply]:
+    """Ask for the first missing field, or show the summary when nothing is missing."""
+    lead = list(lead or [])
+    catalogue = turn.catalogue
+    if draft.frequency is None and len(catalogue.frequencies) == 1:
+        draft.frequency = catalogue.frequencies[0].id
+    name = draft.missing(catalogue)
+    if name is None:
+        return summarise(turn, draft, catalogue, lead)
+    turn.goto(STATE_OF[name])
+    if name == "start" and draft.time_text:
+        text, draft.time_text = draft.time_text, None
+        save(turn, draft)
+        reading = when_.read(text, turn.now, turn.settings.tz, catalogue.window)
+        return [compose(lead, time_reply(turn, catalogue, text, reading))]
+    save(turn, draft)
+    return [compose(lead, ask(turn, draft, catalogue, name))]
+
+
+def ask(turn: Turn, draft: Draft, catalogue: Catalogue, name: str) -> Reply:
+    service = service_of(draft, catalogue)
+    telegram = turn.incoming.channel == "telegram"
+    if name == "service" or service is None:
+        return q.ask_service(catalogue)
+    if name == "extras":
+        pending = next((e for e in service.extras if e.id == draft.pending_extra), None)
+        return q.ask_quantity(pending) if pending else q.ask_extras(draft, service, turn.sms)
+    if name == "frequency":
+        return q.ask_frequency(catalogue)
+    if name == "start":
+        return q.ask_when(catalogue.window, turn.now, turn.settings.tz, turn.sms)
+    if name == "address":
+        return q.ask_address(service, telegram)
+    if name == "pickup":
+        return q.ask_pickup(telegram)
+    if name == "dropoff":
+        return q.ask_dropoff()
+    return q.ask_note(turn.sms)
+
+
+def not_understood(turn: Turn, why: str = "") -> list[Reply]:
+    from bot.conversation.table import NOT_UNDERSTOOD, with_prompt
+
+    return with_prompt(turn, why or NOT_UNDERSTOOD)
+
+
+def no_draft(turn: Turn, text: str = "There's no booking in progress.") -> list[Reply]:
+    from bot.conversation import menu
+
+    shown = menu.show(turn)[0]
+    return [Reply(f"{text}\n{shown.text}", shown.options)]
+
+
+# --- reading fields -----------------------------------------------------------------------------
+
+
+def read_into(turn: Turn, draft: Draft, text: str, lead: list[str] | None = None) -> list[Reply]:
+    """Put whatever `text` carries into the draft, then ask for what is still missing."""
+    lead = list(lead or [])
+    catalogue = turn.catalogue
+    current = service_of(draft, catalogue)
+    carried = read_booking(text, catalogue, current)
+    if carried.service is not None:
+        draft.set_service(carried.service, current)
+        done_with(draft, "service")
+        current = carried.service
+    if carried.extras is not None and current is not None and current.extras:
+        draft.extras, draft.extras_done = carried.extras, True
+        done_with(draft, "extras")
+    if carried.frequency is not None:
+        draft.frequency = carried.frequency.id
+        done_with(draft, "frequency")
+    if carried.time_text:
+        reading = when_.read(carried.time_text, turn.now, turn.settings.tz, catalogue.window)
+        if reading.ok:
+            draft.set_start(reading.moment)
+            done_with(draft, "start")
+        else:
+            draft.time_text = carried.time_text  # explained when the time is asked for
+    ride = current is not None and current.kind == "ride"
+    if carried.address and not ride and (place := where.read_address(carried.address)):
+        draft.set_address(place)
+        done_with(draft, "address")
+    if carried.pickup and (current is None or ride) and (place := where.read_stop(carried.pickup)):
+        draft.set_pickup(place)
+        done_with(draft, "pickup")
+    stop = where.read_stop(carried.dropoff) if carried.dropoff else None
+    if stop is not None and (current is None or ride):
+        draft.set_dropoff(stop)
+        done_with(draft, "dropoff")
+    if current is not None:
+        draft.fit_place(current)
+    if draft.service is None and text.strip() and not carried.carries_anything():
+        lead.append("Sorry, I didn't catch which service.")
+    return advance(turn, draft, lead)
+
+
+def time_reply(turn: Turn, catalogue: Catalogue, text: str, reading: when_.Reading) -> Reply:
+    return q.time_problem(text, reading, catalogue.window, turn.now, turn.settings.tz)
+
+
+# --- the summary and the price --------------------------------------------------------------------
+
+
+def summarise(
+    turn: Turn, draft: Draft, catalogue: Catalogue, lead: list[str] | None = None
+) -> list[Reply]:
+    """Check the time is still bookable, get the platform's price, show the summary."""
+    lead = list(lead or [])
+    tz = turn.settings.tz
+    start_at = draft.start_at
+    assert start_at is not None
+    if problem := when_.check(start_at, turn.now, tz, catalogue.window):
+        draft.set_start(None)
+        turn.goto(State.BOOK_WHEN)
+        save(turn, draft)
+        reading = when_.Reading(start_at, problem)
+        return [compose(lead, time_reply(turn, catalogue, start_at.isoformat(), reading))]
+    customer = turn.customer
+    try:
+        quote = turn.backend.quote(customer, draft.request())
+    except Rejected as rejection:
+        return rejected(turn, draft, rejection, lead)
+    draft.quote = {
+        "digest": draft.digest(customer.id),
+        "total": quote.total.minor,
+        "currency": quote.total.currency,
+        "lines": [[label, amount.minor] for label, amount in quote.lines],
+    }
+    draft.editing = None
+    save(turn, draft)
+    turn.goto(State.BOOK_CONFIRM)
+    return [compose(lead, q.summary(draft, catalogue, tz, turn.sms))]
+
+
+def rejected(turn: Turn, draft: Draft, rejection: Rejected, lead: list[str]) -> list[Reply]:
+    """Say what the platform objected to and go back to the first field at fault."""
+    catalogue = turn.catalogue
+    service = service_of(draft, catalogue)
+    at_fault = []
+    for name in rejection.fields:
+        if name in ("city", "postcode", "location"):
+            name = "address" if service is None or service.kind == "address" else "pickup"
+        if name in FIELDS:
+            at_fault.append(name)
+            draft.clear(name)
+    draft.quote = None
+    draft.editing = None
+    messages = list(dict.fromkeys(rejection.fields.values())) or [rejection.message]
+    lead = [*lead, *messages]
+    if not at_fault:
+        save(turn, draft)
+        turn.goto(State.BOOK_EDIT)
+        return [compose(lead, q.ask_edit(service))]
+    return advance(turn, draft, lead)
