@@ -40,7 +40,7 @@ def place(booking: Booking, short: bool = False) -> str:
 
 
 def booking_line(booking: Booking, tz: ZoneInfo) -> str:
-    """One line of a list: '#1042 Booked, Tue 24 Nov 15:00, Standard clean, 12 High St'.
+    """One line of a list: '#1042 Booked, Tue 24 Nov 15:00, Standard clean, 12 High St, £60.00'.
 
     Addresses are cut to their first part: four lines and a footer must fit two SMS segments.
     """
@@ -51,6 +51,8 @@ def booking_line(booking: Booking, tz: ZoneInfo) -> str:
     ]
     if where := place(booking, short=True):
         parts.append(where)
+    if booking.price is not None:
+        parts.append(str(booking.price))
     return ", ".join(parts)
 
 

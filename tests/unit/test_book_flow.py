@@ -267,7 +267,7 @@ def test_the_new_booking_shows_in_bookings_with_id_time_and_price(chat) -> None:
             break
         answer = sms.send("MORE")
     line = next(li for li in answer.splitlines() if f"#{number}" in li)
-    assert "Tue 24 Nov 14:00" in line and "Deep clean" in line
+    assert "Tue 24 Nov 14:00" in line and "Deep clean" in line and "£120.00" in line
     details = sms.send(line.split()[0])
     assert details.startswith(f"Booking #{number}: Booked")
     assert "When: Tue 24 Nov 14:00" in details
