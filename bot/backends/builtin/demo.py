@@ -109,7 +109,7 @@ def seed(conn: Connection, now: datetime, tz: ZoneInfo, currency: str) -> None:
     """Insert the catalogue and the demo customers with their bookings into empty tables."""
     _seed_catalogue(conn)
     for offset, customer in enumerate(CUSTOMERS):
-        _seed_customer(conn, customer, now, tz, currency, late_hours=5 + offset)
+        seed_customer(conn, customer, now, tz, currency, late_hours=5 + offset)
 
 
 def _seed_catalogue(conn: Connection) -> None:
@@ -157,7 +157,7 @@ def _seed_catalogue(conn: Connection) -> None:
     )
 
 
-def _seed_customer(
+def seed_customer(
     conn: Connection,
     customer: DemoCustomer,
     now: datetime,

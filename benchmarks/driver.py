@@ -1,0 +1,105 @@
+"""The load process: many chats on threads, sharing one pooled HTTP client.
+
+It runs in a process of its own (spawned, so none of the orchestrator's threads or sockets come
+along), which keeps the client's CPU work out of the process that serves the fake Bot API and
+reads Redis's counters.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from benchmarks.journeys import Chat, ChatLog, SmsChat, Target, TelegramChat, run_chat
+from benchmarks.seed import TELEGRAM_LOGINS, sms_login
+from benchmarks.stats import DriveResult
+
+FIRST_CHAT_ID = 5_000_000
+
+
+@dataclass(frozen=True)
+class Plan:
+    channel: str
+    chats: int
+    target: Target
+    seconds: float | None = None
+    """Start journeys until this many seconds have passed (the ones under way finish)."""
+    journeys: int | None = None
+    """Or: this many journeys per chat."""
+    hard_limit_s: float = 120.0
+    """No journey starts after this, whatever else says."""
+    run_number: int = 0
+    """Keeps chat ids, update ids and MessageSids apart between runs."""
+
+
+def make_chats(plan: Plan, http: httpx.Client) -> list[Chat]:
+    ids = itertools.count(plan.run_number * 10_000_000 + 1)  # next() on a count is thread-safe
+    if plan.channel == "telegram":
+        base = FIRST_CHAT_ID + plan.run_number * 100_000
+        return [
+            TelegramChat(
+                http, plan.target, base + i, TELEGRAM_LOGINS[i % len(TELEGRAM_LOGINS)], ids
+            )
+            for i in range(plan.chats)
+        ]
+    if plan.channel == "sms":
+        return [SmsChat(http, plan.target, sms_login(i), ids) for i in range(plan.chats)]
+    raise ValueError(f"unknown channel {plan.channel!r}")
+
+
+def drive(plan: Plan) -> DriveResult:
+    if plan.seconds is None and plan.journeys is None:
+        raise ValueError("a plan needs seconds or journeys")
+    limits = httpx.Limits(max_connections=plan.chats, max_keepalive_connections=plan.chats)
+    with httpx.Client(limits=limits, timeout=httpx.Timeout(30.0, connect=5.0)) as http:
+        chats = make_chats(plan, http)
+        go = threading.Event()
+        logs: list[ChatLog] = []
+        timing: dict[str, float] = {}
+
+        def keep_going(done: int) -> bool:
+            if plan.journeys is not None and done >= plan.journeys:
+                return False
+            return plan.seconds is None or time.monotonic() < timing["deadline"]
+
+        def worker(chat: Chat) -> None:
+            go.wait()
+            logs.append(run_chat(chat, keep_going, timing["hard_deadline"]))
+
+        threads = [threading.Thread(target=worker, args=(chat,), daemon=True) for chat in chats]
+        for thread in threads:
+            thread.start()
+        started = time.monotonic()
+        timing["deadline"] = started + (plan.seconds or 0)
+        timing["hard_deadline"] = started + plan.hard_limit_s
+        go.set()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+    return collect(plan, logs, elapsed)
+
+
+def collect(plan: Plan, logs: list[ChatLog], elapsed: float) -> DriveResult:
+    result = DriveResult(plan.channel, plan.chats, elapsed_s=elapsed)
+    for log in logs:
+        result.messages += log.messages
+        result.latencies_ms += log.latencies_ms
+        for step, samples in log.by_step_ms.items():
+            result.latencies_by_step_ms.setdefault(step, []).extend(samples)
+        result.errors.update(log.errors)
+        result.journeys += log.journeys
+        result.aborted_journeys += log.aborted
+        result.sms = result.sms.merge(log.sms)
+    return result
+
+
+def drive_elsewhere(plan: Plan) -> DriveResult:
+    """`drive(plan)` in a separate process; it is terminated on Ctrl-C and errors."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply_async(drive, (plan,)).get(timeout=plan.hard_limit_s + 120)
