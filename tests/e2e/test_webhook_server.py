@@ -272,24 +272,65 @@ def test_twenty_concurrent_messages_of_one_chat_are_handled_one_at_a_time(server
     assert [a.content for a in again] == [r.content for r in responses]
 
 
-def test_late_cancellation_of_the_booking_within_24_hours(server):
-    backend = BuiltinBackend(server.database_url, settings=Settings())
-    customer = backend.login(SAM, SAM_PIN)
-    soon = datetime.now(UTC) + timedelta(hours=24)
+def late_booking(backend: BuiltinBackend, phone: str, pin: str):
+    customer = backend.login(phone, pin)
+    now = datetime.now(UTC)
     [late] = [
         b
         for b in backend.recent_bookings(customer)
-        if b.status is BookingStatus.BOOKED
-        and b.start < soon
-        and b.cancellable_at(datetime.now(UTC))
+        if b.cancellable_at(now) and b.start < now + timedelta(hours=24)
     ]
+    return customer, late
+
+
+def test_sms_login_list_and_late_cancellation(server):
+    backend = BuiltinBackend(server.database_url, settings=Settings())
+    customer, late = late_booking(backend, SAM, SAM_PIN)
     server.sms(f"+{SAM}", "hi")
     server.sms(f"+{SAM}", SAM_PIN)
-    question = server.sms(f"+{SAM}", f"CANCEL #{late.id}")
-    assert "late" in question.lower()
-    assert "$" in question or "£" in question
+    listing = server.sms(f"+{SAM}", "BOOKINGS")
+    while f"#{late.id}" not in listing:
+        listing = server.sms(f"+{SAM}", "MORE")
+    [number] = [ln.split()[0] for ln in listing.splitlines() if f"#{late.id}" in ln]
+    question = server.sms(f"+{SAM}", f"CANCEL {number}")
+    assert f"A late cancellation fee of £15.00 applies to booking #{late.id}" in question
     done = server.sms(f"+{SAM}", "YES")
-    assert f"#{late.id}" in done
-    assert "cancelled" in done.lower()
+    assert f"Booking #{late.id}" in done and "is cancelled" in done
+    assert "A £15.00 late fee applies." in done
     assert backend.booking(customer, late.id).status is BookingStatus.CANCELLED
+    backend.close()
+
+
+def test_telegram_login_list_and_late_cancellation(server):
+    backend = BuiltinBackend(server.database_url, settings=Settings())
+    customer, late = late_booking(backend, ALEX, ALEX_PIN)
+    user = TelegramUser(user_id=8200, start=820)
+    server.bot_api.reset()
+    server.telegram(user.text("/start"))
+    server.telegram(user.text(f"+{ALEX}"))
+    server.telegram(user.text(ALEX_PIN))
+    listing = server.telegram(user.text("/bookings")).json()
+    buttons = [b for row in listing["reply_markup"]["inline_keyboard"] for b in row]
+    [pick] = [b["callback_data"] for b in buttons if b["callback_data"] == late.id]
+    details = server.telegram(user.press(pick)).json()
+    [cancel] = [
+        b["callback_data"]
+        for row in details["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "Cancel it"
+    ]
+    question = server.telegram(user.press(cancel)).json()
+    assert "late cancellation fee of £15.00" in question["text"]
+    [yes] = [
+        b["callback_data"]
+        for row in question["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"].startswith("Yes")
+    ]
+    done = server.telegram(user.press(yes)).json()
+    assert done["method"] == "sendMessage" and "is cancelled" in done["text"]
+    assert "A £15.00 late fee applies." in done["text"]
+    assert backend.booking(customer, late.id).status is BookingStatus.CANCELLED
+    assert len(server.bot_api.methods("answerCallbackQuery")) == 3, "every press answered"
+    assert len(server.bot_api.methods("deleteMessage")) == 1, "the PIN message deleted"
     backend.close()
