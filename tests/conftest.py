@@ -142,3 +142,25 @@ def chat(engine):
         return Chat(engine, channel=channel, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def faulty(backend):
+    """The built-in backend behind a wrapper that fails the calls a test chooses."""
+    from tests.fakes.faulty_backend import FaultyBackend
+
+    return FaultyBackend(backend)
+
+
+@pytest.fixture
+def faulty_chat(any_redis: redis.Redis, faulty, settings, clock: Clock):
+    """A factory of chats whose engine talks to the `faulty` backend."""
+    from bot.runtime import build_runtime
+    from tests.fakes.chat import Chat
+
+    engine = build_runtime(settings, redis_client=any_redis, backend=faulty, clock=clock).engine
+
+    def make(channel: str = "sms") -> Chat:
+        return Chat(engine, channel=channel)
+
+    return make

@@ -252,42 +252,49 @@ def _place_from(turn: Turn, read: Callable[[str], where.Place | None]) -> where.
 
 
 def on_where(turn: Turn) -> list[Reply]:
-    draft = load(turn)
-    if draft is None:
-        return start(turn)
-    catalogue = turn.catalogue
-    service = service_of(draft, catalogue)
-    place = _place_from(turn, where.read_address)
-    if place is None:
-        name = service.name if service else "booking"
-        problem = f"We need the full address for the {name}."
-        return [compose([problem], prompt(turn))]
-    draft.set_address(place)
-    done_with(draft, "address")
-    return advance(turn, draft)
+    def problem(draft: Draft) -> str:
+        service = service_of(draft, turn.catalogue)
+        return f"We need the full address for the {service.name if service else 'booking'}."
+
+    return _take_place(turn, where.read_address, "address", Draft.set_address, problem)
 
 
 def on_pickup(turn: Turn) -> list[Reply]:
-    draft = load(turn)
-    if draft is None:
-        return start(turn)
-    place = _place_from(turn, where.read_stop)
-    if place is None:
-        return [compose(["We need a pickup address or place."], prompt(turn))]
-    draft.set_pickup(place)
-    done_with(draft, "pickup")
-    return advance(turn, draft)
+    return _take_place(
+        turn,
+        where.read_stop,
+        "pickup",
+        Draft.set_pickup,
+        lambda _: "We need a pickup address or place.",
+    )
 
 
 def on_dropoff(turn: Turn) -> list[Reply]:
+    return _take_place(
+        turn,
+        where.read_stop,
+        "dropoff",
+        Draft.set_dropoff,
+        lambda _: "We need to know where you're going.",
+    )
+
+
+def _take_place(
+    turn: Turn,
+    read: Callable[[str], where.Place | None],
+    field: str,
+    store: Callable[[Draft, where.Place], None],
+    problem: Callable[[Draft], str],
+) -> list[Reply]:
+    """The address, pickup or dropoff from the message; or say what is needed and ask again."""
     draft = load(turn)
     if draft is None:
         return start(turn)
-    place = _place_from(turn, where.read_stop)
+    place = _place_from(turn, read)
     if place is None:
-        return [compose(["We need to know where you're going."], prompt(turn))]
-    draft.set_dropoff(place)
-    done_with(draft, "dropoff")
+        return [compose([problem(draft)], prompt(turn))]
+    store(draft, place)
+    done_with(draft, field)
     return advance(turn, draft)
 
 

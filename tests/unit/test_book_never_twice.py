@@ -4,30 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from bot.backends.protocol import BackendUnavailable, OutcomeUnknown
 from bot.conversation.states import State
-from bot.runtime import build_runtime
 from tests.fakes.chat import Chat
-from tests.fakes.faulty_backend import FaultyBackend
 
 SUMMARY = "Standard clean\nTue 24 Nov 10:00\n12 High St, London\nTotal £60.00"
-
-
-@pytest.fixture
-def faulty(backend) -> FaultyBackend:
-    return FaultyBackend(backend)
-
-
-@pytest.fixture
-def faulty_chat(any_redis, faulty, settings, clock):
-    engine = build_runtime(settings, redis_client=any_redis, backend=faulty, clock=clock).engine
-
-    def make(channel: str = "sms") -> Chat:
-        return Chat(engine, channel=channel)
-
-    return make
 
 
 def at_summary(chat: Chat) -> Chat:

@@ -6,24 +6,7 @@ import pytest
 
 from bot.backends.protocol import Rejected
 from bot.conversation.states import State
-from bot.runtime import build_runtime
 from tests.fakes.chat import Chat
-from tests.fakes.faulty_backend import FaultyBackend
-
-
-@pytest.fixture
-def faulty(backend) -> FaultyBackend:
-    return FaultyBackend(backend)
-
-
-@pytest.fixture
-def faulty_chat(any_redis, faulty, settings, clock):
-    engine = build_runtime(settings, redis_client=any_redis, backend=faulty, clock=clock).engine
-
-    def make(channel: str = "sms") -> Chat:
-        return Chat(engine, channel=channel)
-
-    return make
 
 
 def at_time_question(chat) -> Chat:
