@@ -267,14 +267,17 @@ class BookingBackend(Protocol):
         booking_id: str,
         *,
         confirm_fee: Money | None = None,
+        late: bool = False,
         recurring: bool = False,
         future: bool = False,
     ) -> Cancellation:
         """Cancel, or raise ConfirmationRequired.
 
-        `confirm_fee` is the late fee the customer agreed to; a late cancellation goes ahead only
-        when it equals the fee that applies now. `recurring=True` confirms cancelling a booking of
-        a series; `future=True` also cancels every later booking of that series.
+        `late=True` is the customer's yes to a late cancellation and `confirm_fee` the fee that
+        question showed (None where the platform named none, as Launch27's 406 does). A backend
+        that knows the fee cancels late only when `confirm_fee` equals the fee that applies now.
+        `recurring=True` confirms cancelling a booking of a series; `future=True` also cancels
+        every later booking of that series.
         """
         ...
 

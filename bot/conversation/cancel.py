@@ -61,6 +61,8 @@ class Pending:
     currency: str | None = None
     series: str | None = None
     """THIS or FUTURE once the customer has answered the recurring question."""
+    late_agreed: bool = False
+    """The customer said YES to the late cancellation question as it stands."""
     fee_changed: bool = False
 
     @classmethod
@@ -202,6 +204,7 @@ def attempt(turn: Turn, pending: Pending) -> list[Reply]:
             turn.customer,
             pending.booking,
             confirm_fee=pending.fee,
+            late=pending.late_agreed,
             recurring=pending.series is not None,
             future=pending.series == FUTURE,
         )
@@ -235,6 +238,7 @@ def ask(turn: Turn, pending: Pending, question: ConfirmationRequired) -> list[Re
             fee_minor=None if fee is None else fee.minor,
             currency=None if fee is None else fee.currency,
             fee_changed=pending.fee is not None and fee != pending.fee,
+            late_agreed=False,
         )
         turn.goto(State.CANCEL_LATE)
     else:
@@ -278,7 +282,7 @@ def on_late(turn: Turn) -> list[Reply]:
         return not_understood(turn)
     if answer == NO:
         return kept(turn, pending)
-    return attempt(turn, pending)
+    return attempt(turn, replace(pending, late_agreed=True))
 
 
 def on_recurring(turn: Turn) -> list[Reply]:

@@ -17,6 +17,7 @@ from bot.backends.protocol import BackendUnavailable, BookingBackend, Cancellati
 class CancelCall:
     booking_id: str
     confirm_fee: Money | None
+    late: bool
     recurring: bool
     future: bool
 
@@ -45,15 +46,21 @@ class FeeChangingBackend:
         booking_id: str,
         *,
         confirm_fee: Money | None = None,
+        late: bool = False,
         recurring: bool = False,
         future: bool = False,
     ) -> Cancellation:
-        self.cancel_calls.append(CancelCall(booking_id, confirm_fee, recurring, future))
+        self.cancel_calls.append(CancelCall(booking_id, confirm_fee, late, recurring, future))
         if self._down_once:
             self._down_once = False
             raise BackendUnavailable("timed out")
         return self.current.cancel_booking(
-            customer, booking_id, confirm_fee=confirm_fee, recurring=recurring, future=future
+            customer,
+            booking_id,
+            confirm_fee=confirm_fee,
+            late=late,
+            recurring=recurring,
+            future=future,
         )
 
     def __getattr__(self, name: str) -> Any:

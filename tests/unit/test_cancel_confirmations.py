@@ -170,8 +170,8 @@ def test_yes_confirms_exactly_the_fee_shown(open_chat, wrapped, demo):
     say(c, "yes")
 
     assert wrapped.cancel_calls == [
-        CancelCall(demo.late.id, None, False, False),
-        CancelCall(demo.late.id, FEE, False, False),
+        CancelCall(demo.late.id, None, False, False, False),
+        CancelCall(demo.late.id, FEE, True, False, False),
     ]
 
 
@@ -199,9 +199,9 @@ def test_late_visit_of_a_series_asks_fee_then_series(
     out = pick(c, choice)
 
     assert wrapped.cancel_calls == [
-        CancelCall(first.id, None, False, False),
-        CancelCall(first.id, FEE, False, False),
-        CancelCall(first.id, FEE, True, future),
+        CancelCall(first.id, None, False, False, False),
+        CancelCall(first.id, FEE, True, False, False),
+        CancelCall(first.id, FEE, True, True, future),
     ]
     assert "A £15.00 late fee applies." in out
     gone = demo.series if future else [first]

@@ -158,10 +158,10 @@ def test_fee_changed_after_the_series_answer_is_asked_again_keeping_that_answer(
     out = pick(c, "Yes")
 
     assert wrapped.cancel_calls == [
-        CancelCall(first.id, None, False, False),
-        CancelCall(first.id, FIXED, False, False),
-        CancelCall(first.id, FIXED, True, False),
-        CancelCall(first.id, new_fee, True, False),
+        CancelCall(first.id, None, False, False, False),
+        CancelCall(first.id, FIXED, True, False, False),
+        CancelCall(first.id, FIXED, True, True, False),
+        CancelCall(first.id, new_fee, True, True, False),
     ]
     assert f"A {new_fee} late fee applies." in out
     assert changed(before, statuses(backend)) == cancelled(first)

@@ -196,9 +196,11 @@ class BuiltinBackend:
         booking_id: str,
         *,
         confirm_fee: Money | None = None,
+        late: bool = False,
         recurring: bool = False,
         future: bool = False,
     ) -> Cancellation:
+        # The fee is always known here, so `confirm_fee` must equal it; `late` adds nothing.
         customer_id, number = _customer_id(customer), _booking_number(booking_id)
         with self._op():
             now = self._now()
