@@ -51,6 +51,9 @@ def on_start(turn: Turn) -> list[Reply]:
         return [Reply(f"{welcome(turn)} Please reply with your PIN to manage your bookings.")]
     if identity:  # a Telegram contact shared as the very first message
         return accept_identity(turn, identity)
+    if typed := typed_identity(turn):  # the number (or email) typed straight away
+        [thanks] = accept_identity(turn, typed)
+        return [Reply(f"{welcome(turn)} {thanks.text}")]
     turn.goto(State.ASK_IDENTITY)
     ask = prompt_identity(turn)
     return [Reply(f"{welcome(turn)} {ask.text}", request_phone=ask.request_phone)]
@@ -76,14 +79,18 @@ def prompt_pin(turn: Turn) -> Reply:
     return Reply("Please send your PIN (4 to 12 digits).")
 
 
-def on_identity(turn: Turn) -> list[Reply]:
+def typed_identity(turn: Turn) -> str | None:
+    """The phone number (or, for email backends, the address) the message is, if it is one."""
     if uses_email(turn):
-        if not EMAIL.fullmatch(turn.text):
-            return [_again(turn, "That doesn't look like an email address.")]
-        return accept_identity(turn, turn.text.lower())
-    identity = vouched_identity(turn) or normalize_phone(turn.text, turn.settings.phone_region)
+        return turn.text.lower() if EMAIL.fullmatch(turn.text) else None
+    return normalize_phone(turn.text, turn.settings.phone_region)
+
+
+def on_identity(turn: Turn) -> list[Reply]:
+    identity = vouched_identity(turn) or typed_identity(turn)
     if identity is None:
-        return [_again(turn, "That doesn't look like a phone number.")]
+        what = "an email address" if uses_email(turn) else "a phone number"
+        return [_again(turn, f"That doesn't look like {what}.")]
     return accept_identity(turn, identity)
 
 

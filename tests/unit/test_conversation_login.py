@@ -167,3 +167,15 @@ def test_no_pin_is_logged_or_stored(chat, caplog, any_redis) -> None:
     for key in any_redis.scan_iter("*"):
         value = any_redis.dump(key) or b""
         assert OTHER_PIN.encode() not in value, key
+
+
+def test_telegram_number_as_the_very_first_message_is_taken(chat) -> None:
+    tg = chat("telegram")
+    assert "Now send your PIN" in tg.send("447700900123")
+    assert "Hi Alex, you're logged in." in tg.send("1234")
+
+
+def test_telegram_greeting_first_then_the_number(chat) -> None:
+    tg = chat("telegram")
+    assert "send your phone number" in tg.send("hello there")
+    assert tg.session.state == State.ASK_IDENTITY
