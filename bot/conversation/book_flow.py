@@ -112,8 +112,7 @@ def not_understood(turn: Turn, why: str = "") -> list[Reply]:
 def no_draft(turn: Turn, text: str = "There's no booking in progress.") -> list[Reply]:
     from bot.conversation import menu
 
-    shown = menu.show(turn)[0]
-    return [Reply(f"{text}\n{shown.text}", shown.options)]
+    return menu.show_after(turn, text)
 
 
 # --- reading fields -----------------------------------------------------------------------------

@@ -32,8 +32,7 @@ def show_page(turn: Turn) -> list[Reply]:
         from bot.conversation import menu
 
         session.listed = []
-        menu_reply = menu.show(turn)[0]
-        return [Reply(f"You have no bookings yet.\n{menu_reply.text}", menu_reply.options)]
+        return menu.show_after(turn, "You have no bookings yet.")
     if session.list_offset >= len(found):
         session.list_offset = 0
     first = session.list_offset
@@ -82,9 +81,9 @@ def on_list(turn: Turn) -> list[Reply]:
     if booking_id is None and BOOKING_REF.fullmatch(turn.text):
         booking_id = resolve_reference(turn, turn.text)
     if booking_id is None:
-        from bot.conversation.table import NOT_UNDERSTOOD, with_prompt
+        from bot.conversation.table import not_understood
 
-        return with_prompt(turn, NOT_UNDERSTOOD)
+        return not_understood(turn)
     return show_booking(turn, booking_id)
 
 
@@ -117,9 +116,9 @@ def prompt_booking(turn: Turn) -> Reply:
 
 
 def on_booking(turn: Turn) -> list[Reply]:
-    from bot.conversation.table import NOT_UNDERSTOOD, with_prompt
+    from bot.conversation.table import not_understood
 
-    return with_prompt(turn, NOT_UNDERSTOOD)
+    return not_understood(turn)
 
 
 def resolve_reference(turn: Turn, ref: str) -> str | None:

@@ -343,8 +343,7 @@ def outcome(turn: Turn, result: Cancellation) -> str:
 
 def to_menu(turn: Turn, text: str) -> list[Reply]:
     """`text` and the menu in one reply; the cancellation in progress, if any, is over."""
-    ask_next = menu.show(turn)[0]
-    return [Reply(f"{text}\n{ask_next.text}", ask_next.options)]
+    return menu.show_after(turn, text)
 
 
 def again(turn: Turn, text: str) -> list[Reply]:
@@ -355,9 +354,9 @@ def again(turn: Turn, text: str) -> list[Reply]:
 
 
 def not_understood(turn: Turn) -> list[Reply]:
-    from bot.conversation.table import NOT_UNDERSTOOD
+    from bot.conversation.table import not_understood
 
-    return again(turn, NOT_UNDERSTOOD)
+    return not_understood(turn)
 
 
 def prompt(turn: Turn) -> Reply:

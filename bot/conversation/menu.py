@@ -45,6 +45,12 @@ def show(turn: Turn) -> list[Reply]:
     return [prompt(turn)]
 
 
+def show_after(turn: Turn, text: str) -> list[Reply]:
+    """`text`, then the menu, in one reply (one SMS instead of two)."""
+    menu_reply = show(turn)[0]
+    return [Reply(f"{text}\n{menu_reply.text}", menu_reply.options)]
+
+
 def start(turn: Turn) -> list[Reply]:
     """/start: the menu when logged in, else (again) the beginning of logging in."""
     if turn.session.logged_in:
@@ -68,11 +74,11 @@ def help(turn: Turn) -> list[Reply]:
 def on_menu(turn: Turn) -> list[Reply]:
     """Free text at the menu: a booking when it names a service, else what to send."""
     from bot.conversation import book
-    from bot.conversation.table import NOT_UNDERSTOOD, with_prompt
+    from bot.conversation.table import not_understood, with_prompt
 
     if turn.word in ("YES", "NO"):
         return with_prompt(turn, book.NOTHING_TO_CONFIRM)
     can_book = Capability.BOOK in turn.backend.capabilities
     if can_book and turn.session.draft is None and (booking := book.from_text(turn)):
         return booking
-    return with_prompt(turn, NOT_UNDERSTOOD)
+    return not_understood(turn)

@@ -84,6 +84,10 @@ def with_prompt(turn: Turn, text: str) -> list[Reply]:
     return [Reply(f"{text}\n{again.text}", again.options, again.request_phone)]
 
 
+def not_understood(turn: Turn) -> list[Reply]:
+    return with_prompt(turn, NOT_UNDERSTOOD)
+
+
 def shared_contact(incoming: Incoming) -> bool:
     """A Telegram contact card (on SMS the sender's number comes with every message)."""
     return incoming.channel == "telegram" and incoming.phone is not None

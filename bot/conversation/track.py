@@ -14,8 +14,7 @@ def start(turn: Turn) -> list[Reply]:
     from bot.conversation import menu
 
     if Capability.TRACK not in turn.backend.capabilities:
-        menu_reply = menu.show(turn)[0]
-        return [Reply(f"Tracking isn't available here.\n{menu_reply.text}", menu_reply.options)]
+        return menu.show_after(turn, "Tracking isn't available here.")
     if turn.args:
         booking_id = resolve_reference(turn, turn.args)
         if booking_id:
@@ -24,10 +23,7 @@ def start(turn: Turn) -> list[Reply]:
         b for b in turn.backend.recent_bookings(turn.customer) if b.cancellable_at(turn.now)
     ]
     if not upcoming:
-        menu_reply = menu.show(turn)[0]
-        return [
-            Reply(f"You have no upcoming bookings to track.\n{menu_reply.text}", menu_reply.options)
-        ]
+        return menu.show_after(turn, "You have no upcoming bookings to track.")
     upcoming.sort(key=lambda b: b.start)
     upcoming = upcoming[:5]
     turn.session.listed = [b.id for b in upcoming]
@@ -43,9 +39,9 @@ def prompt(turn: Turn) -> Reply:
 def on_choose(turn: Turn) -> list[Reply]:
     booking_id = turn.choice or resolve_reference(turn, turn.text)
     if not booking_id or (not turn.choice and booking_id not in turn.session.listed):
-        from bot.conversation.table import NOT_UNDERSTOOD, with_prompt
+        from bot.conversation.table import not_understood
 
-        return with_prompt(turn, NOT_UNDERSTOOD)
+        return not_understood(turn)
     return track(turn, booking_id)
 
 
