@@ -51,7 +51,13 @@ class Customer:
     phone: str | None = None
     email: str | None = None
     token: str | None = None
-    """The platform's session token, where it issues one (e.g. Launch27 `single_access_token`)."""
+    """What the platform needs on every call, where it needs one: a session token (Launch27
+    `bearer` / `single_access_token`, car2go's OAuth access token) or the secret itself (Gazoop's
+    PIN). Sessions keep it encrypted (Fernet) and only for the session's life; never logged."""
+    token_secret: str | None = None
+    """The second half of a token pair where the platform issues one (OAuth 1.0a token secret)."""
+    tracking_id: str | None = None
+    """The customer's id on the tracking platform (Foxtrot), where it differs from `id`."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ class Booking:
     """Name of the repeat frequency ("Weekly"), None for a one-off."""
     series_id: str | None = None
     extras: tuple[str, ...] = ()
+    details: tuple[tuple[str, str], ...] = ()
+    """Platform details the list and the booking view show as "label: value" (vehicle plate,
+    fuel level, "Bedrooms: 2"...), in the order given."""
 
     @property
     def recurring(self) -> bool:
@@ -86,6 +95,19 @@ class Extra:
 
 
 @dataclass(frozen=True)
+class PricingParameter:
+    """A quantity the price depends on, asked for while booking (Launch27 "Bedrooms: 2")."""
+
+    id: str
+    name: str
+    minimum: int = 0
+    maximum: int = 10
+    default: int | None = None
+    price: Money | None = None
+    """Price per unit where the platform states one."""
+
+
+@dataclass(frozen=True)
 class Service:
     id: str
     name: str
@@ -94,6 +116,7 @@ class Service:
     """`address`: done at one address (a clean); `ride`: from a pickup to a dropoff (a cab)."""
     extras: tuple[Extra, ...] = ()
     duration_minutes: int = 60
+    pricing_parameters: tuple[PricingParameter, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +152,15 @@ class Catalogue:
 
 
 @dataclass(frozen=True)
+class ServiceLine:
+    """One more service in a booking: its extras and pricing parameters (id -> quantity)."""
+
+    service_id: str
+    extras: Mapping[str, int] = field(default_factory=dict)
+    pricing: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class BookingRequest:
     """A complete booking as the customer asked for it (Launch27 "Create booking" in spirit)."""
 
@@ -143,6 +175,16 @@ class BookingRequest:
     dropoff: str | None = None
     location: tuple[float, float] | None = None
     note: str | None = None
+    pricing: Mapping[str, int] = field(default_factory=dict)
+    """Pricing parameters of the first service: parameter id -> quantity."""
+    additional: tuple[ServiceLine, ...] = ()
+    """Services booked together with the first one (Launch27 takes several per booking)."""
+
+    @property
+    def service_lines(self) -> tuple[ServiceLine, ...]:
+        """Every service of the request, the first one first."""
+        first = ServiceLine(self.service_id, self.extras, self.pricing)
+        return (first, *self.additional)
 
 
 @dataclass(frozen=True)
@@ -167,12 +209,45 @@ class Tracking:
     eta: datetime | None = None
     stops_ahead: int | None = None
     waiting_seconds: int | None = None
+    completed_at: datetime | None = None
+    description: str | None = None
+    """What is tracked, in the platform's words ("Delivery to 12 High St")."""
 
 
 class Capability(StrEnum):
+    LIST = "list"
     BOOK = "book"
     CANCEL = "cancel"
     TRACK = "track"
+
+
+@dataclass(frozen=True)
+class LoginMethod:
+    """How a customer proves who they are on this platform.
+
+    `secret`: an identifier (`phone` or `email`) and a secret (`pin`: 4-12 digits, or
+    `password`), checked by `BookingBackend.login`. `link`: an authorisation link (OAuth 1.0a,
+    car2go), through `LinkLogin`. Whatever the secret, the bot's own PIN lock-out applies on top
+    of the platform's, and the message it was read from is deleted on Telegram.
+    """
+
+    kind: Literal["secret", "link"] = "secret"
+    identifier: Literal["phone", "email"] = "phone"
+    secret: Literal["pin", "password"] = "pin"
+
+
+PIN_LOGIN = LoginMethod()
+EMAIL_PASSWORD_LOGIN = LoginMethod(identifier="email", secret="password")
+LINK_LOGIN = LoginMethod(kind="link")
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """An authorisation link sent to the customer, and the state needed to finish it."""
+
+    url: str
+    request_token: str
+    request_secret: str
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -184,6 +259,23 @@ class BackendError(Exception):
 
 class InvalidCredentials(BackendError):
     pass
+
+
+class OneTimeCodeRequired(BackendError):
+    """The account has a one-time code (Launch27 403): log in again with `one_time_code`."""
+
+
+class AccountLocked(BackendError):
+    """The platform itself paused logging in (Launch27: 5 wrong tries in a minute → 5 minutes)."""
+
+    def __init__(self, message: str = "", minutes: int | None = None) -> None:
+        super().__init__(message or "account locked")
+        self.minutes = minutes
+
+
+class LoginExpired(BackendError):
+    """The platform no longer accepts this customer's token (401, revoked OAuth access):
+    the customer logs in (or connects) again. Never an error shown as such."""
 
 
 class BookingNotFound(BackendError):
@@ -205,6 +297,11 @@ class NotCancellable(Rejected):
 
 class BackendUnavailable(BackendError):
     """Timeouts, connection failures, 5xx, malformed answers: worth trying again later."""
+
+
+class BackendBusy(BackendUnavailable):
+    """The write could not even start in time (database locked, deadline passed): nothing
+    happened, so the webhook answers 503 and the platform's retry runs the message again."""
 
 
 class OutcomeUnknown(BackendUnavailable):
@@ -238,11 +335,16 @@ class ConfirmationRequired(BackendError):
 @runtime_checkable
 class BookingBackend(Protocol):
     name: str
-    login_identifier: Literal["phone", "email"]
+    login_method: LoginMethod
     capabilities: frozenset[Capability]
+    history_limit: int | None
+    """How many bookings the platform can list at most (Gazoop: the last 25); None: no limit."""
 
-    def login(self, identifier: str, secret: str) -> Customer:
-        """`identifier` is a phone number in international format without `+`, or an email."""
+    def login(self, identifier: str, secret: str, one_time_code: str | None = None) -> Customer:
+        """`identifier` is a phone number in international format without `+`, or an email.
+
+        Raises InvalidCredentials, OneTimeCodeRequired, AccountLocked, BackendUnavailable.
+        """
         ...
 
     def recent_bookings(self, customer: Customer, limit: int = 25) -> list[Booking]:
@@ -282,6 +384,35 @@ class BookingBackend(Protocol):
         ...
 
     def track(self, customer: Customer, booking_id: str) -> Tracking: ...
+
+    def health(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class LinkLogin(Protocol):
+    """A backend whose `login_method.kind` is `link` (car2go's OAuth 1.0a) also has these."""
+
+    def start_authorization(self, callback_url: str | None) -> Authorization:
+        """A request token and the link the customer opens to grant access."""
+        ...
+
+    def finish_authorization(self, authorization: Authorization, verifier: str) -> Customer:
+        """Exchange the verifier (typed by the customer, or from the callback) for access."""
+        ...
+
+
+@runtime_checkable
+class TrackingBackend(Protocol):
+    """TRACK from another platform (`TRACKING_BACKEND=foxtrot`), composed with the booking one."""
+
+    name: str
+
+    def deliveries(self, customer: Customer) -> list[Tracking]:
+        """The customer's current and recent deliveries, soonest first. Raises BookingNotFound
+        when the platform knows none for this customer, BackendUnavailable, LoginExpired."""
+        ...
 
     def health(self) -> bool: ...
 

@@ -29,7 +29,7 @@ WRONG_EMAIL = "That email and PIN don't match our records. Please try again."
 
 
 def uses_email(turn: Turn) -> bool:
-    return turn.backend.login_identifier == "email"
+    return turn.backend.login_method.identifier == "email"
 
 
 def vouched_identity(turn: Turn) -> str | None:

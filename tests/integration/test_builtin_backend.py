@@ -119,8 +119,13 @@ def ride_request(start: datetime, **changes: Any) -> BookingRequest:
 def test_is_a_booking_backend(backend: BuiltinBackend) -> None:
     assert isinstance(backend, BookingBackend)
     assert backend.name == "builtin"
-    assert backend.login_identifier == "phone"
-    assert backend.capabilities == {Capability.BOOK, Capability.CANCEL, Capability.TRACK}
+    assert backend.login_method.identifier == "phone"
+    assert backend.capabilities == {
+        Capability.LIST,
+        Capability.BOOK,
+        Capability.CANCEL,
+        Capability.TRACK,
+    }
 
 
 @pytest.mark.parametrize("customer", [ALEX, SAM], ids=["alex", "sam"])

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -34,6 +34,7 @@ from bot.backends.builtin.validation import ValidRequest, validate
 from bot.backends.builtin.writes import insert_bookings
 from bot.backends.protocol import (
     OPEN_STATUSES,
+    PIN_LOGIN,
     BackendUnavailable,
     Booking,
     BookingNotFound,
@@ -48,6 +49,7 @@ from bot.backends.protocol import (
     Extra,
     Frequency,
     InvalidCredentials,
+    LoginMethod,
     Money,
     NotCancellable,
     Quote,
@@ -69,9 +71,10 @@ b = schema.bookings
 
 class BuiltinBackend:
     name: str = "builtin"
-    login_identifier: Literal["phone", "email"] = "phone"
+    login_method: LoginMethod = PIN_LOGIN
+    history_limit: int | None = None
     capabilities: frozenset[Capability] = frozenset(
-        {Capability.BOOK, Capability.CANCEL, Capability.TRACK}
+        {Capability.LIST, Capability.BOOK, Capability.CANCEL, Capability.TRACK}
     )
 
     def __init__(
@@ -123,7 +126,7 @@ class BuiltinBackend:
 
     # --- the protocol ---------------------------------------------------------------------------
 
-    def login(self, identifier: str, secret: str) -> Customer:
+    def login(self, identifier: str, secret: str, one_time_code: str | None = None) -> Customer:
         phone = "".join(ch for ch in identifier if ch.isascii() and ch.isdigit())
         row = None
         if phone:
