@@ -27,6 +27,8 @@ class Incoming:
     delivery_id: str | None = None
     """Platform delivery id (Telegram `update_id`, Twilio `MessageSid`): a retry carries the same."""
     has_media: bool = False
+    edited: bool = False
+    """An edit of a message sent earlier (Telegram `edited_message`), not a new message."""
 
     @property
     def key(self) -> str:

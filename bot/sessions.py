@@ -272,6 +272,18 @@ class PinLockout:
         self.window_seconds = window_seconds
         self.lock_seconds = lock_seconds
 
+    def attempt(self, identities: list[str], now: float) -> float | None:
+        """Count one PIN attempt against every identity *before* it is checked.
+
+        Returns None when this attempt may be checked, else the end of the lock-out (the
+        attempt is refused without checking). A successful check then calls `clear`.
+        """
+        if until := self.locked_until(identities, now):
+            return until
+        if self.record_failure(identities, now):
+            return self.locked_until(identities, now)
+        return None
+
     def locked_until(self, identities: list[str], now: float) -> float | None:
         """The latest lock-out end among these identities, if any is still locked at `now`."""
         try:

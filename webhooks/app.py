@@ -9,6 +9,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bot.backends.protocol import BackendBusy
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.sessions import ConversationBusy, StoreUnavailable
@@ -52,6 +53,7 @@ def register_error_handlers(app: Flask) -> None:
         return jsonify(error=error.name, status=error.code), error.code or 500
 
     @app.errorhandler(StoreUnavailable)
+    @app.errorhandler(BackendBusy)
     @app.errorhandler(ConversationBusy)
     def retry_later(error: Exception):
         # Telegram delivers again after a 5xx (Twilio too, when its URL asks for retries); the

@@ -311,13 +311,14 @@ class OutcomeUnknown(BackendUnavailable):
 class ConfirmationRequired(BackendError):
     """Cancelling needs the customer's explicit say-so (Launch27 answers 406 until confirmed).
 
-    `reason` is `late` (a fee applies, `fee` says how much) or `recurring` (the booking is one of
-    a series: cancel this one, or this and all future ones).
+    `reason` is `late` (a fee applies, `fee` says how much), `recurring` (the booking is one of
+    a series: cancel this one, or this and all future ones) or `reason` (the business asks why:
+    Launch27's `cancellation_reason_on`; cancel again with `reason=`).
     """
 
     def __init__(
         self,
-        reason: Literal["late", "recurring"],
+        reason: Literal["late", "recurring", "reason"],
         booking: Booking,
         fee: Money | None = None,
         message: str = "",
@@ -372,6 +373,7 @@ class BookingBackend(Protocol):
         late: bool = False,
         recurring: bool = False,
         future: bool = False,
+        reason: str | None = None,
     ) -> Cancellation:
         """Cancel, or raise ConfirmationRequired.
 

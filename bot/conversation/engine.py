@@ -12,10 +12,11 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.backends.protocol import BackendUnavailable, BookingBackend
+from bot.backends.protocol import BackendBusy, BackendUnavailable, BookingBackend
 from bot.config import Settings
 from bot.conversation import table
 from bot.conversation.turn import Turn
+from bot.deadline import deadline
 from bot.messages import Incoming, Reply
 from bot.sessions import DRAFT_KEEP_SECONDS, PinLockout, Session, SessionStore, StoreUnavailable
 
@@ -51,7 +52,15 @@ class Engine:
         return self.handle_delivery(incoming)[0]
 
     def handle_delivery(self, incoming: Incoming) -> tuple[list[Reply], bool]:
-        """The replies, and whether they are a replay of a delivery handled before."""
+        """The replies, and whether they are a replay of a delivery handled before.
+
+        Raises StoreUnavailable, ConversationBusy or BackendBusy when the message could not be
+        handled now: nothing was consumed, so the platform's retry runs it once.
+        """
+        with deadline():
+            return self._handle_delivery(incoming)
+
+    def _handle_delivery(self, incoming: Incoming) -> tuple[list[Reply], bool]:
         claim = self.store.begin(incoming.key, incoming.delivery_id)
         if isinstance(claim, str):
             log.info("conversation %s: delivery %s replayed", incoming.key, incoming.delivery_id)
@@ -59,7 +68,7 @@ class Engine:
         session: Session | None = claim.session
         try:
             replies = self.converse(claim.session, incoming)
-        except StoreUnavailable:
+        except (StoreUnavailable, BackendBusy):
             self.store.abort(claim)
             raise
         except Exception:
@@ -77,6 +86,9 @@ class Engine:
         expire_if_idle(turn)
         try:
             replies = table.dispatch(turn)
+        except BackendBusy:
+            restore(session, before)
+            raise
         except BackendUnavailable as exc:
             log.warning("conversation %s: backend unavailable: %s", incoming.key, exc)
             restore(session, before)

@@ -49,6 +49,7 @@ class FeeChangingBackend:
         late: bool = False,
         recurring: bool = False,
         future: bool = False,
+        reason: str | None = None,
     ) -> Cancellation:
         self.cancel_calls.append(CancelCall(booking_id, confirm_fee, late, recurring, future))
         if self._down_once:

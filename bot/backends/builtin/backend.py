@@ -202,6 +202,7 @@ class BuiltinBackend:
         late: bool = False,
         recurring: bool = False,
         future: bool = False,
+        reason: str | None = None,
     ) -> Cancellation:
         # The fee is always known here, so `confirm_fee` must equal it; `late` adds nothing.
         customer_id, number = _customer_id(customer), _booking_number(booking_id)
