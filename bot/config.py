@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 
@@ -31,6 +31,12 @@ class Settings:
     """The built-in backend's late-cancellation fee: an amount ("15.00") or a percentage ("50%")."""
     currency: str = "GBP"
     max_body_bytes: int = 64 * 1024
+    demo_data: bool | None = None
+    """Load the demo into an empty built-in database; None: only when DATABASE_URL is unset."""
+    pin_pepper: str | None = field(default=None, repr=False)
+    """Server-side pepper(s) for PIN hashes, comma-separated, the one for new hashes first."""
+    pin_hash_time_cost: int = 3
+    pin_hash_memory_kib: int = 12 * 1024
 
     @property
     def tz(self) -> ZoneInfo:
@@ -43,6 +49,25 @@ class Settings:
         def get(name: str) -> str | None:
             value = env.get(name, "").strip()
             return value or None
+
+        def on_off(name: str) -> bool | None:
+            value = (get(name) or "").lower()
+            if not value:
+                return None
+            if value in ("1", "on", "true", "yes"):
+                return True
+            if value in ("0", "off", "false", "no"):
+                return False
+            raise ValueError(f"{name} must be on or off, not {value!r}")
+
+        def whole(name: str, default: int) -> int:
+            value = get(name)
+            if value is None:
+                return default
+            try:
+                return int(value)
+            except ValueError:
+                raise ValueError(f"{name} must be a whole number, not {value!r}") from None
 
         defaults = cls()
         return cls(
@@ -65,4 +90,8 @@ class Settings:
             late_cancel_fee=get("LATE_CANCEL_FEE") or defaults.late_cancel_fee,
             currency=(get("CURRENCY") or defaults.currency).upper(),
             max_body_bytes=int(get("MAX_BODY_BYTES") or defaults.max_body_bytes),
+            demo_data=on_off("DEMO_DATA"),
+            pin_pepper=get("PIN_PEPPER"),
+            pin_hash_time_cost=whole("PIN_HASH_TIME_COST", defaults.pin_hash_time_cost),
+            pin_hash_memory_kib=whole("PIN_HASH_MEMORY_KIB", defaults.pin_hash_memory_kib),
         )

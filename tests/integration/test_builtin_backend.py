@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.backends.builtin import BuiltinBackend, schema
+from bot.backends.builtin.pins import scrypt_hash
 from bot.backends.protocol import (
     BackendUnavailable,
     Booking,
@@ -48,17 +50,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
-@pytest.fixture
-def settings() -> Settings:
-    return Settings()
+FAST_PINS = {"pin_hash_time_cost": 1, "pin_hash_memory_kib": 1024}
+"""Cheap argon2id parameters: these tests are about the store, not the hash's cost."""
 
 
 @pytest.fixture
 def make(database_url: str, clock: Any) -> Iterator[Callable[..., BuiltinBackend]]:
     made: list[BuiltinBackend] = []
 
-    def make(settings: Settings | None = None) -> BuiltinBackend:
-        backend = BuiltinBackend(database_url, settings=settings or Settings(), clock=clock)
+    def make(**changes: Any) -> BuiltinBackend:
+        settings = Settings(**{**FAST_PINS, **changes})
+        backend = BuiltinBackend(database_url, settings=settings, clock=clock)
         made.append(backend)
         return backend
 
@@ -68,8 +70,13 @@ def make(database_url: str, clock: Any) -> Iterator[Callable[..., BuiltinBackend
 
 
 @pytest.fixture
-def backend(make: Callable[..., BuiltinBackend], settings: Settings) -> BuiltinBackend:
-    return make(settings)
+def backend(make: Callable[..., BuiltinBackend]) -> BuiltinBackend:
+    return make()
+
+
+def skip_if_private(database_url: str) -> None:
+    if database_url == "sqlite://":
+        pytest.skip("each in-memory database is private to its backend")
 
 
 def count(backend: BuiltinBackend, table: Any = schema.bookings) -> int:
@@ -173,10 +180,13 @@ def test_demo_details_of_alex(backend: BuiltinBackend, clock: Any) -> None:
     assert min(int(b.id) for b in bookings) == 1001
 
 
-def test_recent_bookings_limit_keeps_newest(backend: BuiltinBackend) -> None:
+def test_recent_bookings_limit_keeps_newest(backend: BuiltinBackend, clock: Any) -> None:
+    newest = backend.create_booking(ALEX, clean_request(clock.now + 50 * DAY), "far-ahead")
     everything = backend.recent_bookings(ALEX)
-    assert len(everything) == 7
+    assert everything[0] == newest
+    assert [b.start for b in everything] == sorted((b.start for b in everything), reverse=True)
     assert backend.recent_bookings(ALEX, limit=3) == everything[:3]
+    assert backend.recent_bookings(ALEX, limit=1) == [newest]
     assert backend.recent_bookings(ALEX, limit=0) == []
 
 
@@ -211,14 +221,14 @@ def test_reset_demo_starts_over(backend: BuiltinBackend, clock: Any) -> None:
 def test_demo_is_loaded_once_per_database(
     database_url: str, make: Callable[..., BuiltinBackend], clock: Any
 ) -> None:
-    if database_url == "sqlite://":
-        pytest.skip("each in-memory database is private to its backend")
+    skip_if_private(database_url)
     first = make()
     booking = first.create_booking(ALEX, clean_request(clock.now + 2 * DAY), "k1")
     first.close()
+    customers = count(first, schema.customers)
     second = make()
     assert second.booking(ALEX, booking.id) == booking
-    assert count(second, schema.customers) == 2
+    assert count(second, schema.customers) == customers
 
 
 def test_catalogue(backend: BuiltinBackend) -> None:
@@ -244,7 +254,7 @@ def test_catalogue(backend: BuiltinBackend) -> None:
 
 
 def test_currency_comes_from_settings(make: Callable[..., BuiltinBackend], clock: Any) -> None:
-    backend = make(Settings(currency="USD"))
+    backend = make(currency="USD")
     assert backend.catalogue().services[0].price == Money(6000, "USD")
     assert backend.recent_bookings(SAM)[0].price == Money(5400, "USD")
     quote = backend.quote(SAM, ride_request(clock.now + DAY))
@@ -274,15 +284,80 @@ def test_login_refused(backend: BuiltinBackend, phone: str, pin: str) -> None:
         backend.login(phone, pin)
 
 
-def test_pins_are_stored_salted_and_hashed(backend: BuiltinBackend) -> None:
+def pin_rows(backend: BuiltinBackend) -> dict[str, Any]:
     with backend._engine.connect() as conn:
-        rows = conn.execute(select(schema.customers)).all()
-    assert {row.phone for row in rows} == set(PINS)
-    for row in rows:
-        pin = PINS[row.phone]
-        assert row.pin_hash != pin and pin not in row.pin_hash
-        assert len(bytes.fromhex(row.pin_salt)) == 16
-    assert len({row.pin_salt for row in rows}) == len(rows)
+        return {row.phone: row for row in conn.execute(select(schema.customers))}
+
+
+def test_pins_are_stored_as_argon2id_hashes_with_their_parameters(
+    make: Callable[..., BuiltinBackend],
+) -> None:
+    backend = make(pin_pepper="pepper-for-the-tests-0123456789")
+    rows = pin_rows(backend)
+    assert set(rows) == set(PINS)
+    for phone, row in rows.items():
+        assert row.pin_hash.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+        assert PINS[phone] not in row.pin_hash.split("$", 4)[-1]
+        assert row.pin_salt.startswith("pepper:") and row.pin_salt != "pepper:none"
+        assert "pepper-for-the-tests" not in row.pin_salt
+    assert len({row.pin_hash for row in rows.values()}) == len(rows)
+
+
+def set_pin_hash(backend: BuiltinBackend, phone: str, pin_hash: str, pin_salt: str) -> None:
+    customers = schema.customers
+    with backend._engine.begin() as conn:
+        conn.execute(
+            customers.update()
+            .where(customers.c.phone == phone)
+            .values(pin_hash=pin_hash, pin_salt=pin_salt)
+        )
+
+
+def test_an_old_scrypt_hash_still_logs_in_and_becomes_argon2id(
+    make: Callable[..., BuiltinBackend],
+) -> None:
+    backend = make(pin_pepper="pepper-for-the-tests-0123456789")
+    set_pin_hash(backend, ALEX.phone or "", *scrypt_hash("1234", os.urandom(16)))
+    with pytest.raises(InvalidCredentials):
+        backend.login(ALEX.phone or "", "4321")
+    assert not pin_rows(backend)[ALEX.phone].pin_hash.startswith("$argon2id$")
+
+    assert backend.login(ALEX.phone or "", "1234") == ALEX
+    upgraded = pin_rows(backend)[ALEX.phone]
+    assert upgraded.pin_hash.startswith("$argon2id$") and upgraded.pin_salt != "pepper:none"
+    assert backend.login(ALEX.phone or "", "1234") == ALEX
+    assert pin_rows(backend)[ALEX.phone].pin_hash == upgraded.pin_hash  # upgraded once
+
+
+def test_setting_a_pepper_later_upgrades_each_hash_at_its_next_login(
+    database_url: str, make: Callable[..., BuiltinBackend]
+) -> None:
+    skip_if_private(database_url)
+    quick_start = make()
+    before = pin_rows(quick_start)
+    assert {row.pin_salt for row in before.values()} == {"pepper:none"}
+    production = make(pin_pepper="pepper-for-the-tests-0123456789")
+    assert production.login(ALEX.phone or "", "1234") == ALEX
+    after = pin_rows(production)
+    assert after[ALEX.phone].pin_salt not in ("pepper:none", before[ALEX.phone].pin_salt)
+    assert after[SAM.phone] == before[SAM.phone]  # not logged in yet: unchanged
+    # Rotation: the new pepper first, the old one still verifies and is replaced at login.
+    rotated = make(pin_pepper="another-pepper-for-tests-98765,pepper-for-the-tests-0123456789")
+    assert rotated.login(ALEX.phone or "", "1234") == ALEX
+    assert pin_rows(rotated)[ALEX.phone].pin_salt != after[ALEX.phone].pin_salt
+    assert rotated.login(SAM.phone or "", "987654") == SAM
+
+
+def test_a_hash_whose_pepper_is_gone_is_unavailable_not_a_wrong_pin(
+    database_url: str, make: Callable[..., BuiltinBackend], caplog: pytest.LogCaptureFixture
+) -> None:
+    skip_if_private(database_url)
+    make(pin_pepper="pepper-for-the-tests-0123456789").login(ALEX.phone or "", "1234")
+    without = make()
+    with pytest.raises(BackendUnavailable):
+        without.login(ALEX.phone or "", "1234")
+    assert "pepper not in PIN_PEPPER" in caplog.text
+    assert "pepper-for-the-tests" not in caplog.text and "1234" not in caplog.text
 
 
 # --- quotes and validation ----------------------------------------------------------------------
@@ -342,7 +417,7 @@ INVALID: dict[str, tuple[Callable[[Any], BookingRequest], str]] = {
 def shared_backend() -> Iterator[BuiltinBackend]:
     """One in-memory store for the checks that never write: validation is the same on every DB."""
     now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-    backend = BuiltinBackend("sqlite://", settings=Settings(), clock=lambda: now)
+    backend = BuiltinBackend("sqlite://", settings=Settings(**FAST_PINS), clock=lambda: now)
     yield backend
     backend.close()
 
@@ -380,10 +455,10 @@ def test_every_problem_is_reported_at_once(backend: BuiltinBackend, clock: Any) 
 
 def test_opening_hours_are_local_time(make: Callable[..., BuiltinBackend], clock: Any) -> None:
     evening_utc = _at_london(clock, 1, 22)
-    london = make(Settings(timezone="Europe/London"))
+    london = make(timezone="Europe/London")
     with pytest.raises(Rejected):
         london.quote(ALEX, clean_request(evening_utc))
-    new_york = make(Settings(timezone="America/New_York"))
+    new_york = make(timezone="America/New_York")
     assert new_york.quote(ALEX, clean_request(evening_utc)).total == Money(6000)
 
 
@@ -467,6 +542,7 @@ def test_losing_the_race_returns_the_winner(
     backend: BuiltinBackend, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     request = clean_request(clock.now + 2 * DAY)
+    before = count(backend)
     winner = backend.create_booking(ALEX, request, "race-key")
     real_by_key = backend._by_key
     calls: list[str] = []
@@ -478,7 +554,7 @@ def test_losing_the_race_returns_the_winner(
     monkeypatch.setattr(backend, "_by_key", stale_first)
     assert backend.create_booking(ALEX, request, "race-key") == winner
     assert len(calls) == 2
-    assert count(backend) == 14 + 1
+    assert count(backend) == before + 1
 
 
 @pytest.mark.parametrize(
@@ -488,6 +564,7 @@ def test_create_series_writes_six_visits(
     backend: BuiltinBackend, clock: Any, frequency: str, days: int, price: int
 ) -> None:
     start = clock.now + 2 * DAY
+    before = count(backend)
     first = backend.create_booking(ALEX, clean_request(start, frequency_id=frequency), "series")
     assert first.start == start and first.series_id is not None
     assert first.frequency == frequency.capitalize() and first.price == Money(price)
@@ -497,7 +574,7 @@ def test_create_series_writes_six_visits(
     assert all(v.price == Money(price) and v.status == BookingStatus.BOOKED for v in visits)
     again = backend.create_booking(ALEX, clean_request(start, frequency_id=frequency), "series")
     assert again == first
-    assert count(backend) == 14 + 6
+    assert count(backend) == before + 6
 
 
 def test_series_keeps_local_time_across_the_clock_change(
@@ -555,7 +632,7 @@ def test_late_window_follows_the_clock(backend: BuiltinBackend, clock: Any) -> N
 
 @pytest.mark.parametrize(("rule", "fee"), [("50%", 3000), ("12.5%", 750), ("7.50", 750)])
 def test_fee_rules(make: Callable[..., BuiltinBackend], clock: Any, rule: str, fee: int) -> None:
-    backend = make(Settings(late_cancel_fee=rule))
+    backend = make(late_cancel_fee=rule)
     late = late_booking(backend, SAM, clock.now)
     assert late.price == Money(6000)
     with pytest.raises(ConfirmationRequired) as asked:
@@ -565,7 +642,7 @@ def test_fee_rules(make: Callable[..., BuiltinBackend], clock: Any, rule: str, f
 
 
 def test_no_fee_means_no_question(make: Callable[..., BuiltinBackend], clock: Any) -> None:
-    backend = make(Settings(late_cancel_fee="0"))
+    backend = make(late_cancel_fee="0")
     late = late_booking(backend, SAM, clock.now)
     assert backend.cancel_booking(SAM, late.id).fee is None
 

@@ -1,4 +1,9 @@
-"""The built-in booking store: SQLite by default, PostgreSQL through DATABASE_URL."""
+"""The built-in booking store: SQLite by default, PostgreSQL through DATABASE_URL.
+
+Start-up never deletes or overwrites data: it creates missing tables and loads the demo only
+into an empty database, when demo loading is on (`DEMO_DATA`; on by default only when
+DATABASE_URL is unset). Database waits are sized from the message's deadline (see `database`).
+"""
 
 from __future__ import annotations
 
@@ -13,28 +18,31 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
-    Table,
     and_,
     exc,
     insert,
-    literal,
     select,
     text,
     update,
 )
 
-from bot.backends.builtin import demo, policy, schema
+from bot.backends.builtin import demo, policy, schema, startup
 from bot.backends.builtin.database import (
+    WRITE,
+    busy_on_lock_errors,
+    is_lock_timeout,
+    is_memory_sqlite,
     make_engine,
     normalise_url,
     unavailable_on_connection_errors,
 )
-from bot.backends.builtin.pins import burn_time, verify_pin
+from bot.backends.builtin.pins import PinHasher, UnknownPepper, peppers_from
 from bot.backends.builtin.validation import ValidRequest, validate
 from bot.backends.builtin.writes import insert_bookings
 from bot.backends.protocol import (
     OPEN_STATUSES,
     PIN_LOGIN,
+    BackendBusy,
     BackendUnavailable,
     Booking,
     BookingNotFound,
@@ -52,18 +60,21 @@ from bot.backends.protocol import (
     LoginMethod,
     Money,
     NotCancellable,
+    OutcomeUnknown,
     Quote,
     Service,
     Tracking,
 )
 from bot.config import Settings
+from bot.deadline import deadline, expired
 
 log = logging.getLogger(__name__)
 
 SERIES_VISITS = 6
 """Visits of a new recurring series written ahead."""
 TRACK_HORIZON = timedelta(hours=2)
-_SETUP_LOCK_KEY = 0x626F6F6B  # "book": serialises schema creation across processes on PostgreSQL
+HEALTH_SECONDS = 2.0
+"""/healthz answers within about this long whatever the database does."""
 _MAX_ID = 2**31 - 1
 
 b = schema.bookings
@@ -89,13 +100,23 @@ class BuiltinBackend:
         self._tz = self.settings.tz
         self._currency = self.settings.currency
         self._fee_rule = policy.parse_fee(self.settings.late_cancel_fee)
+        self._pins = PinHasher(
+            peppers_from(self.settings.pin_pepper),
+            time_cost=self.settings.pin_hash_time_cost,
+            memory_kib=self.settings.pin_hash_memory_kib,
+        )
+        if not self._pins.peppered:
+            log.warning(
+                "PIN_PEPPER is not set: PIN hashes have no pepper%s",
+                "; set it for a real deployment" if self.settings.database_url else "",
+            )
+        self._load_demo = startup.demo_wanted(self.settings)
         url = normalise_url(database_url)
         self._engine = make_engine(url)
-        self._is_sqlite = url.get_backend_name() == "sqlite"
-        # One SQLite writer at a time anyway, and an in-memory database is a single shared
-        # connection, so SQLite access is serialised in-process.
+        # A private in-memory database is one shared connection, so its use is serialised;
+        # a file or a server gives each thread its own connection.
         self._lock: AbstractContextManager[Any] = (
-            threading.RLock() if self._is_sqlite else nullcontext()
+            threading.RLock() if is_memory_sqlite(url) else nullcontext()
         )
         self._setup_lock = threading.Lock()
         self._ready = False
@@ -109,18 +130,20 @@ class BuiltinBackend:
     # --- demo data ------------------------------------------------------------------------------
 
     def ensure_demo(self) -> bool:
-        """Create missing tables; load the demo when there are no customers. True if loaded."""
-        with self._lock, unavailable_on_connection_errors(), self._engine.begin() as conn:
-            loaded = self._prepare(conn)
+        """Create missing tables; load the demo into an empty database. True if loaded."""
+        with self._lock, unavailable_on_connection_errors(), self._transaction(write=True) as conn:
+            loaded = startup.prepare(conn, load_demo=True, seed=self._seed)
+        if loaded:
+            self._catalogue = None
         self._ready = True
         return loaded
 
     def reset_demo(self) -> None:
         """Delete every row and load the demo catalogue, customers and bookings afresh."""
-        with self._lock, unavailable_on_connection_errors(), self._engine.begin() as conn:
-            self._create_schema(conn)
-            self._wipe(conn)
-            demo.seed(conn, self._now(), self._tz, self._currency)
+        with self._lock, unavailable_on_connection_errors(), self._transaction(write=True) as conn:
+            startup.create_schema(conn)
+            startup.wipe(conn)
+            self._seed(conn)
         self._catalogue = None
         self._ready = True
 
@@ -135,13 +158,21 @@ class BuiltinBackend:
                     select(schema.customers).where(schema.customers.c.phone == phone)
                 ).first()
         if row is None:
-            burn_time(secret)
+            self._pins.burn_time(secret)
             raise InvalidCredentials("That phone number and PIN don't match.")
-        if not verify_pin(secret, row.pin_hash, row.pin_salt):
+        try:
+            matches = self._pins.verify(secret, row.pin_hash, row.pin_salt)
+        except UnknownPepper:
+            log.error("customer %s: the PIN hash was made with a pepper not in PIN_PEPPER", row.id)
+            raise BackendUnavailable("PIN check not possible with the configured pepper") from None
+        if not matches:
             raise InvalidCredentials("That phone number and PIN don't match.")
+        if self._pins.needs_upgrade(row.pin_hash, row.pin_salt):
+            self._upgrade_pin_hash(row, secret)
         return Customer(id=str(row.id), name=row.name, phone=row.phone, email=row.email)
 
     def recent_bookings(self, customer: Customer, limit: int = 25) -> list[Booking]:
+        """Newest first (latest start), at most `limit`."""
         customer_id = _customer_id(customer)
         with self._reading() as conn:
             query = (
@@ -175,23 +206,21 @@ class BuiltinBackend:
         key = idempotency_key.strip()
         if not key or len(key) > 180:
             raise ValueError("idempotency_key must be 1 to 180 characters")
-        with self._op():
-            existing = self._by_key(customer_id, key)
-            if existing is not None:
-                return existing
-            now = self._now()
-            valid = validate(self.catalogue(), request, now, self._tz)
-            try:
-                with self._engine.begin() as conn:
-                    booking_id = self._insert(conn, customer_id, request, valid, key, now)
-            except exc.IntegrityError:
-                # The same key won a race from another request: that booking is the answer.
-                existing = self._by_key(customer_id, key)
-                if existing is None:
-                    raise
-                return existing
-            with self._engine.connect() as conn:
+        existing = self._by_key(customer_id, key)
+        if existing is not None:
+            return existing
+        now = self._now()
+        valid = validate(self.catalogue(), request, now, self._tz)
+        try:
+            with self._writing() as conn:
+                booking_id = self._insert(conn, customer_id, request, valid, key, now)
                 return self._load(conn, customer_id, booking_id)[1]
+        except exc.IntegrityError:
+            # The same key won a race from another request: that booking is the answer.
+            existing = self._by_key(customer_id, key)
+            if existing is None:
+                raise
+            return existing
 
     def cancel_booking(
         self,
@@ -205,28 +234,28 @@ class BuiltinBackend:
         reason: str | None = None,
     ) -> Cancellation:
         # The fee is always known here, so `confirm_fee` must equal it; `late` adds nothing.
+        # No reason is asked for, so one given is not kept.
         customer_id, number = _customer_id(customer), _booking_number(booking_id)
-        with self._op():
-            now = self._now()
-            with self._engine.connect() as conn:
-                current = self._load(conn, customer_id, number)[1]
-            _check_cancellable(current, now)
-            fee = self._late_fee(current, now)
-            if fee is not None and confirm_fee != fee:
-                raise ConfirmationRequired(
-                    "late", current, fee=fee, message=f"A late cancellation fee of {fee} applies."
-                )
-            if current.series_id is not None and not (recurring or future):
-                raise ConfirmationRequired(
-                    "recurring",
-                    current,
-                    message=(
-                        f"Booking #{current.id} is one of a {(current.frequency or 'repeat').lower()}"
-                        " series. Cancel just this visit, or this and all future visits?"
-                    ),
-                )
-            with self._engine.begin() as conn:
-                return self._cancel(conn, customer_id, current, fee, future, now)
+        now = self._now()
+        with self._reading() as conn:
+            current = self._load(conn, customer_id, number)[1]
+        _check_cancellable(current, now)
+        fee = self._late_fee(current, now)
+        if fee is not None and confirm_fee != fee:
+            raise ConfirmationRequired(
+                "late", current, fee=fee, message=f"A late cancellation fee of {fee} applies."
+            )
+        if current.series_id is not None and not (recurring or future):
+            raise ConfirmationRequired(
+                "recurring",
+                current,
+                message=(
+                    f"Booking #{current.id} is one of a {(current.frequency or 'repeat').lower()}"
+                    " series. Cancel just this visit, or this and all future visits?"
+                ),
+            )
+        with self._writing() as conn:
+            return self._cancel(conn, customer_id, current, fee, future, now)
 
     def track(self, customer: Customer, booking_id: str) -> Tracking:
         customer_id, number = _customer_id(customer), _booking_number(booking_id)
@@ -249,7 +278,7 @@ class BuiltinBackend:
 
     def health(self) -> bool:
         try:
-            with self._reading() as conn:
+            with deadline(HEALTH_SECONDS), self._reading() as conn:
                 conn.execute(text("select 1"))
         except Exception:
             log.warning("booking database health check failed", exc_info=True)
@@ -275,54 +304,70 @@ class BuiltinBackend:
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
-        with self._op(), self._engine.connect() as conn:
+        """A read-only transaction; BackendUnavailable when the database can't answer in time."""
+        with self._op(), self._transaction(write=False) as conn:
             yield conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction; BackendBusy when it can't start or commit before the deadline."""
+        with self._op(), self._transaction(write=True) as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[Connection]:
+        if not write:
+            with self._engine.connect() as conn:
+                yield conn
+            return
+        with busy_on_lock_errors(), self._engine.connect() as conn:
+            conn.execution_options(**{WRITE: True})
+            transaction = conn.begin()
+            try:
+                yield conn
+                if expired():
+                    raise BackendBusy("The deadline passed before the write could commit.")
+            except BaseException:
+                transaction.rollback()
+                raise
+            try:
+                transaction.commit()
+            except exc.DBAPIError as error:
+                if is_lock_timeout(error):
+                    raise  # not committed: busy, the platform's retry runs it again
+                raise OutcomeUnknown("The booking database did not confirm the write.") from error
 
     def _ensure_ready(self) -> None:
         if self._ready:
             return
         with self._setup_lock:
-            if not self._ready:
-                with self._engine.begin() as conn:
-                    self._prepare(conn)
-                self._ready = True
+            if self._ready:
+                return
+            with self._transaction(write=False) as conn:
+                needed = startup.needs_writing(conn, self._load_demo)
+            if needed:
+                with self._transaction(write=True) as conn:
+                    if startup.prepare(conn, self._load_demo, self._seed):
+                        log.info("demo data loaded into the empty booking database")
+                self._catalogue = None
+            self._ready = True
 
-    def _prepare(self, conn: Connection) -> bool:
-        self._create_schema(conn)
-        if _has_rows(conn, schema.customers):
-            return False
-        if _has_rows(conn, schema.services):
-            self._wipe(conn)
-        demo.seed(conn, self._now(), self._tz, self._currency)
-        self._catalogue = None
-        return True
+    def _seed(self, conn: Connection) -> None:
+        demo.seed(conn, self._now(), self._tz, self._currency, self._pins)
 
-    def _create_schema(self, conn: Connection) -> None:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("select pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK_KEY})
-        schema.metadata.create_all(conn)
-        if self._is_sqlite:
-            self._start_sqlite_ids(conn)
-
-    def _start_sqlite_ids(self, conn: Connection) -> None:
-        conn.execute(
-            text(
-                "insert into sqlite_sequence (name, seq) select 'bookings', :seq where not exists"
-                " (select 1 from sqlite_sequence where name = 'bookings')"
-            ),
-            {"seq": schema.FIRST_BOOKING_ID - 1},
-        )
-
-    def _wipe(self, conn: Connection) -> None:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(table.name for table in schema.ALL_TABLES)
-            conn.execute(text(f"truncate table {names} restart identity"))
-            return
-        for table in reversed(schema.metadata.sorted_tables):
-            conn.execute(table.delete())
-        if self._is_sqlite:
-            conn.execute(text("delete from sqlite_sequence"))
-            self._start_sqlite_ids(conn)
+    def _upgrade_pin_hash(self, row: Row[Any], pin: str) -> None:
+        """Re-hash a PIN that just verified with today's scheme; the login stands either way."""
+        pin_hash, pin_salt = self._pins.hash(pin)
+        customers = schema.customers
+        try:
+            with self._writing() as conn:
+                conn.execute(
+                    update(customers)
+                    .where(customers.c.id == row.id, customers.c.pin_hash == row.pin_hash)
+                    .values(pin_hash=pin_hash, pin_salt=pin_salt)
+                )
+        except BackendUnavailable as error:
+            log.warning("customer %s: PIN hash not upgraded this time: %s", row.id, error)
 
     def _read_catalogue(self, conn: Connection) -> Catalogue:
         money = self._money
@@ -391,7 +436,7 @@ class BuiltinBackend:
         return found[0]
 
     def _by_key(self, customer_id: int, key: str) -> Booking | None:
-        with self._engine.connect() as conn:
+        with self._reading() as conn:
             found = self._fetch(
                 conn,
                 _booking_query().where(b.c.customer_id == customer_id, b.c.idempotency_key == key),
@@ -507,10 +552,6 @@ class BuiltinBackend:
             )
             next_remaining = remaining[0] if remaining else None
         return Cancellation(cancelled=tuple(cancelled), fee=fee, next_remaining=next_remaining)
-
-
-def _has_rows(conn: Connection, table: Table) -> bool:
-    return conn.execute(select(literal(1)).select_from(table).limit(1)).first() is not None
 
 
 def _booking_query() -> Select[Any]:

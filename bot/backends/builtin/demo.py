@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, insert
 
 from bot.backends.builtin import policy, schema
-from bot.backends.builtin.pins import demo_pin_hash
+from bot.backends.builtin.pins import PinHasher
 from bot.backends.builtin.writes import insert_bookings
 from bot.backends.protocol import BookingStatus, Extra, Frequency, Money, Service
 
@@ -93,6 +93,8 @@ SAM = DemoCustomer(
 
 CUSTOMERS = (ALEX, SAM)
 SERIES_VISITS = 4
+UNPEPPERED = PinHasher()
+"""For seeding outside a backend; the backend re-hashes with its pepper at each first login."""
 
 
 def next_half_hour(moment: datetime) -> datetime:
@@ -105,11 +107,13 @@ def _local(now: datetime, tz: ZoneInfo, days: int, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
-def seed(conn: Connection, now: datetime, tz: ZoneInfo, currency: str) -> None:
+def seed(
+    conn: Connection, now: datetime, tz: ZoneInfo, currency: str, pins: PinHasher = UNPEPPERED
+) -> None:
     """Insert the catalogue and the demo customers with their bookings into empty tables."""
     _seed_catalogue(conn)
     for offset, customer in enumerate(CUSTOMERS):
-        seed_customer(conn, customer, now, tz, currency, late_hours=5 + offset)
+        seed_customer(conn, customer, now, tz, currency, late_hours=5 + offset, pins=pins)
 
 
 def _seed_catalogue(conn: Connection) -> None:
@@ -164,8 +168,9 @@ def seed_customer(
     tz: ZoneInfo,
     currency: str,
     late_hours: int,
+    pins: PinHasher = UNPEPPERED,
 ) -> None:
-    pin_hash, pin_salt = demo_pin_hash(customer.pin)
+    pin_hash, pin_salt = pins.demo_hash(customer.pin)
     customer_id = conn.execute(
         insert(schema.customers).values(
             phone=customer.phone,

@@ -1,41 +1,153 @@
-"""PINs are kept only as salted scrypt hashes."""
+"""PIN hashes: argon2id with a server-side pepper; older scrypt hashes still verify.
+
+A PIN has 4 to 12 digits, so a stolen hash alone falls to an offline search quickly whatever the
+hash. Two things slow that down:
+
+- argon2id (`argon2-cffi`), whose parameters travel inside the encoded hash
+  (`$argon2id$v=19$m=…,t=…,p=…$salt$digest`): changing them later upgrades each hash at its
+  customer's next successful login. The defaults (t=3, m=12 MiB, p=1; one of OWASP's argon2id
+  settings) take about 25 ms here and keep 16 concurrent checks under 200 MiB.
+- a pepper (`PIN_PEPPER`), kept in the environment and never in the database: the PIN is keyed
+  with HMAC-SHA256 under it before hashing, so a copy of the database is not enough to try PINs.
+  Several peppers may be given, comma-separated: the first hashes new PINs, the others still
+  verify (rotation), and a hash made with an older one is re-made with the first at next login.
+
+The `pin_salt` column, which held the scrypt salt, names the pepper of an argon2id hash instead:
+`pepper:<id>` (a short HMAC of a constant under the pepper, which says nothing about the pepper
+itself) or `pepper:none`. Hashes from before argon2id (scrypt, salt in `pin_salt`) still verify
+and are upgraded to argon2id at the customer's next successful login.
+
+Without `PIN_PEPPER`, PINs are hashed without a pepper and a warning is logged at start: fine for
+the quick start on a local SQLite file, not for a real deployment (DATABASE_URL set, where the
+warning says so). Setting it later adds the pepper to each hash at its next successful login.
+Losing it, or removing a pepper still in use, stops those customers from logging in (their
+login answers "not available" and logs an error naming no secret): keep it with the other
+secrets. The pepper is never logged or stored.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import cached_property
 
-_N, _R, _P = 2**14, 8, 1
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
 
+TIME_COST = 3
+MEMORY_KIB = 12 * 1024
+PARALLELISM = 1
+MIN_PEPPER_LENGTH = 16
+PEPPER_PREFIX = "pepper:"
+NO_PEPPER = "none"
 
-def _scrypt(pin: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-
-
-def hash_pin(pin: str) -> tuple[str, str]:
-    """(hash, salt), both hex, with a fresh random salt."""
-    salt = os.urandom(16)
-    return _scrypt(pin, salt).hex(), salt.hex()
-
-
-@lru_cache(maxsize=8)
-def demo_pin_hash(pin: str) -> tuple[str, str]:
-    """The demo PINs are public, so one salt per process is fine and saves a hash per reset."""
-    return hash_pin(pin)
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_DEMO_HASHES: dict[tuple[str, str, int, int], tuple[str, str]] = {}
 
 
-def verify_pin(pin: str, pin_hash: str, salt: str) -> bool:
-    return hmac.compare_digest(_scrypt(pin, bytes.fromhex(salt)).hex(), pin_hash)
+class UnknownPepper(Exception):
+    """The hash was made with a pepper that is not configured (any more)."""
 
 
-@lru_cache(maxsize=1)
-def _dummy() -> tuple[str, str]:
-    return hash_pin("0000")
+class PinHasher:
+    """Hashes and checks PINs with one set of argon2id parameters and peppers."""
+
+    def __init__(
+        self,
+        peppers: Sequence[str] = (),
+        *,
+        time_cost: int = TIME_COST,
+        memory_kib: int = MEMORY_KIB,
+        parallelism: int = PARALLELISM,
+    ) -> None:
+        if any(len(p) < MIN_PEPPER_LENGTH for p in peppers):
+            raise ValueError(
+                f"PIN_PEPPER: each pepper needs at least {MIN_PEPPER_LENGTH} characters"
+            )
+        if time_cost < 1:
+            raise ValueError("PIN_HASH_TIME_COST must be at least 1")
+        if memory_kib < 8 * parallelism:
+            raise ValueError(f"PIN_HASH_MEMORY_KIB must be at least {8 * parallelism}")
+        keys = [p.encode() for p in peppers]
+        self._peppers = {_pepper_id(key): key for key in keys}
+        self._current = _pepper_id(keys[0]) if keys else NO_PEPPER
+        self._argon2 = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
+        )
+
+    @property
+    def peppered(self) -> bool:
+        return self._current != NO_PEPPER
+
+    def hash(self, pin: str) -> tuple[str, str]:
+        """(pin_hash, pin_salt column) for a new PIN, with the current pepper."""
+        return self._argon2.hash(self._keyed(pin, self._current)), PEPPER_PREFIX + self._current
+
+    def demo_hash(self, pin: str) -> tuple[str, str]:
+        """The demo PINs are public: one hash per PIN and settings per process is enough."""
+        key = (pin, self._current, self._argon2.time_cost, self._argon2.memory_cost)
+        if key not in _DEMO_HASHES:
+            _DEMO_HASHES[key] = self.hash(pin)
+        return _DEMO_HASHES[key]
+
+    def verify(self, pin: str, pin_hash: str, pin_salt: str) -> bool:
+        """Whether `pin` matches. Raises UnknownPepper when the hash's pepper is not configured."""
+        if not pin_salt.startswith(PEPPER_PREFIX):
+            return _scrypt_matches(pin, pin_hash, pin_salt)
+        pepper_id = pin_salt.removeprefix(PEPPER_PREFIX)
+        if pepper_id != NO_PEPPER and pepper_id not in self._peppers:
+            raise UnknownPepper(pepper_id)
+        try:
+            return self._argon2.verify(pin_hash, self._keyed(pin, pepper_id))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_upgrade(self, pin_hash: str, pin_salt: str) -> bool:
+        """Whether a hash that just verified should be made again with today's settings."""
+        if pin_salt != PEPPER_PREFIX + self._current:
+            return True
+        try:
+            return self._argon2.check_needs_rehash(pin_hash)
+        except InvalidHashError:
+            return True
+
+    def burn_time(self, pin: str) -> None:
+        """Spend as long as a real check, so an unknown number answers as slowly as a known one."""
+        pin_hash, pin_salt = self._dummy
+        self.verify(pin, pin_hash, pin_salt)
+
+    @cached_property
+    def _dummy(self) -> tuple[str, str]:
+        return self.hash("0000")
+
+    def _keyed(self, pin: str, pepper_id: str) -> bytes:
+        if pepper_id == NO_PEPPER:
+            return pin.encode()
+        return hmac.new(self._peppers[pepper_id], pin.encode(), hashlib.sha256).digest()
 
 
-def burn_time(pin: str) -> None:
-    """Spend as long as a real check, so an unknown number answers as slowly as a known one."""
-    pin_hash, salt = _dummy()
-    verify_pin(pin, pin_hash, salt)
+def peppers_from(setting: str | None) -> list[str]:
+    """`PIN_PEPPER`: one pepper, or several comma-separated, the one for new hashes first."""
+    return [p.strip() for p in (setting or "").split(",") if p.strip()]
+
+
+def _pepper_id(key: bytes) -> str:
+    return hmac.new(key, b"booking-bot PIN pepper id", hashlib.sha256).hexdigest()[:12]
+
+
+def _scrypt_matches(pin: str, pin_hash: str, salt: str) -> bool:
+    """The hashes made before argon2id: scrypt, salt in hex in `pin_salt`, no pepper."""
+    try:
+        salt_bytes = bytes.fromhex(salt)
+    except ValueError:
+        return False
+    return hmac.compare_digest(scrypt_hash(pin, salt_bytes)[0], pin_hash)
+
+
+def scrypt_hash(pin: str, salt: bytes) -> tuple[str, str]:
+    """(hash, salt) in hex, as stored before argon2id."""
+    digest = hashlib.scrypt(
+        pin.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
+    )
+    return digest.hex(), salt.hex()
