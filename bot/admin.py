@@ -1,4 +1,5 @@
-"""Operator tasks run from the CLI: register the Telegram webhook, point a Twilio number at us."""
+"""Operator tasks run from the CLI: register the Telegram webhook, point a Twilio number at us,
+recreate the built-in store's demo data."""
 
 from __future__ import annotations
 
@@ -83,6 +84,30 @@ def twilio_configure_number(
         raise ValueError(f"{e164} is not a number of this Twilio account")
     client.incoming_phone_numbers(found[0].sid).update(sms_url=target, sms_method="POST")
     return f"{e164} now sends SMS and WhatsApp messages to {target} (POST)"
+
+
+def demo_reset(settings: Settings) -> str:
+    """Delete every row of the built-in store and load the demo afresh: the one explicit way to
+    recreate demo data (start-up never deletes anything)."""
+    from bot.backends import make_backend
+    from bot.backends.protocol import BackendBusy, BackendUnavailable
+
+    backend = make_backend(settings)
+    try:
+        reset = getattr(backend, "reset_demo", None)
+        if reset is None:
+            raise ValueError(f"BOOKING_BACKEND={backend.name} has no demo data")
+        try:
+            reset()
+        except BackendBusy:
+            raise ValueError(
+                "DATABASE_URL: the database is busy (another process is writing); try again"
+            ) from None
+        except BackendUnavailable:
+            raise ValueError("DATABASE_URL: the database is not reachable") from None
+    finally:
+        backend.close()
+    return "Demo data created: customers 447700900123 (PIN 1234) and 15555550123 (PIN 987654)."
 
 
 def with_path(url: str, path: str) -> str:

@@ -113,16 +113,9 @@ def run_twilio_configure_number(args: argparse.Namespace, settings: Settings) ->
 
 
 def run_demo_reset(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.backends import make_backend
+    from bot import admin
 
-    backend = make_backend(settings)
-    reset = getattr(backend, "reset_demo", None)
-    if reset is None:
-        print(f"booking-bot: the {backend.name} backend has no demo data", file=sys.stderr)
-        return 2
-    reset()
-    backend.close()
-    print("Demo data created: customers 447700900123 (PIN 1234) and 15555550123 (PIN 987654).")
+    print(admin.demo_reset(settings))
     return 0
 
 

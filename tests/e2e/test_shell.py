@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 def run_cli(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "BOOKING_BACKEND")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'bookings.sqlite3'}"
+    env["DEMO_DATA"] = "on"  # a DATABASE_URL of its own: demo data only when asked for
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         input=stdin,
