@@ -788,6 +788,23 @@ def test_health(backend: BuiltinBackend) -> None:
     assert backend.health() is True
 
 
+def test_a_sqlite_file_lets_readers_and_a_writer_work_at_once(
+    database_url: str, backend: BuiltinBackend, clock: Any
+) -> None:
+    if not database_url.startswith("sqlite:///"):
+        pytest.skip("SQLite files only")
+    with backend._engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    # One thread holds the write lock; another thread's reads are not queued behind it.
+    with backend._writing() as conn:
+        conn.execute(schema.bookings.update().values(note="busy"))
+        seen: list[int] = []
+        reader = threading.Thread(target=lambda: seen.append(len(backend.recent_bookings(ALEX))))
+        reader.start()
+        reader.join(timeout=5)
+        assert seen and seen[0] > 0
+
+
 def test_unreachable_postgres_is_unavailable() -> None:
     backend = BuiltinBackend("postgresql://postgres@127.0.0.1:1/test", settings=Settings())
     try:

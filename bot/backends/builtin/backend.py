@@ -75,6 +75,8 @@ SERIES_VISITS = 6
 TRACK_HORIZON = timedelta(hours=2)
 HEALTH_SECONDS = 2.0
 """/healthz answers within about this long whatever the database does."""
+UPGRADE_WAIT_SECONDS = 0.5
+"""A login does not wait long to upgrade its PIN hash: the next login will do."""
 _MAX_ID = 2**31 - 1
 
 b = schema.bookings
@@ -309,19 +311,21 @@ class BuiltinBackend:
             yield conn
 
     @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        """A write transaction; BackendBusy when it can't start or commit before the deadline."""
-        with self._op(), self._transaction(write=True) as conn:
+    def _writing(self, wait: float | None = None) -> Iterator[Connection]:
+        """A write transaction; BackendBusy when it can't start or commit before the deadline.
+
+        `wait`: the longest to wait for the write lock (default WRITE_WAIT_SECONDS)."""
+        with self._op(), self._transaction(write=True, wait=wait) as conn:
             yield conn
 
     @contextmanager
-    def _transaction(self, write: bool) -> Iterator[Connection]:
+    def _transaction(self, write: bool, wait: float | None = None) -> Iterator[Connection]:
         if not write:
             with self._engine.connect() as conn:
                 yield conn
             return
         with busy_on_lock_errors(), self._engine.connect() as conn:
-            conn.execution_options(**{WRITE: True})
+            conn.execution_options(**{WRITE: True if wait is None else wait})
             transaction = conn.begin()
             try:
                 yield conn
@@ -360,7 +364,7 @@ class BuiltinBackend:
         pin_hash, pin_salt = self._pins.hash(pin)
         customers = schema.customers
         try:
-            with self._writing() as conn:
+            with self._writing(wait=UPGRADE_WAIT_SECONDS) as conn:
                 conn.execute(
                     update(customers)
                     .where(customers.c.id == row.id, customers.c.pin_hash == row.pin_hash)

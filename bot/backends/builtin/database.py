@@ -42,11 +42,12 @@ MIN_WAIT_SECONDS = 0.05
 """Less time than this left: do not start at all."""
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_WAIT_SECONDS = 2.0
-POOL_SIZE, POOL_OVERFLOW = 8, 16
+POOL_SIZE, POOL_OVERFLOW = 8, 8
 """Enough connections for every thread of a worker (gunicorn gthread, 8 threads) and then some."""
 
 WRITE = "booking_bot_write"
-"""Execution option marking a connection whose transaction writes."""
+"""Execution option marking a connection whose transaction writes; its value is the longest the
+write may wait for the lock (seconds), or True for WRITE_WAIT_SECONDS."""
 
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 _PG_LOCK_NOT_AVAILABLE, _PG_QUERY_CANCELED = "55P03", "57014"
@@ -126,8 +127,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _wait_or_refuse(conn: Connection) -> tuple[bool, float]:
     """(writes, seconds it may wait); raises when there is no time left to start."""
-    writes = bool(conn.get_execution_options().get(WRITE))
-    wait = wait_budget(WRITE_WAIT_SECONDS if writes else READ_WAIT_SECONDS)
+    option = conn.get_execution_options().get(WRITE, False)
+    writes = option is not False
+    cap = READ_WAIT_SECONDS if not writes else WRITE_WAIT_SECONDS if option is True else option
+    wait = wait_budget(cap)
     if wait < MIN_WAIT_SECONDS:
         if writes:
             raise BackendBusy("No time left to write to the booking database.")
