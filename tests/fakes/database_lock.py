@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 
 _HOLDER = r"""
 import json, select, sys
-kind, target, hold, statements = sys.argv[1], sys.argv[2], float(sys.argv[3]), json.loads(sys.argv[4])
+kind, target, hold, statements = sys.argv[1:]
+hold, statements = float(hold), json.loads(statements)
 if kind == "sqlite":
     import sqlite3
     conn = sqlite3.connect(target, isolation_level=None)

@@ -17,7 +17,11 @@ from bot.backends.builtin.demo import ALEX
 from bot.backends.protocol import BookingBackend, InvalidCredentials
 from bot.config import Settings
 
-FAST_PINS = {"PIN_HASH_TIME_COST": "1", "PIN_HASH_MEMORY_KIB": "1024"}
+FAST_PINS = {
+    "PIN_HASH_TIME_COST": "1",
+    "PIN_HASH_MEMORY_KIB": "1024",
+    "PIN_PEPPER": "pepper-for-the-tests-0123456789",
+}
 
 
 @pytest.fixture(params=["sqlite-file", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -134,5 +138,28 @@ def test_demo_reset_explains_a_database_it_cannot_use(url: str, named: str) -> N
     from bot import admin
 
     with pytest.raises(ValueError, match=named) as refused:
-        admin.demo_reset(Settings(database_url=url))
+        admin.demo_reset(Settings(database_url=url, pin_pepper="pepper-for-the-tests-0123456789"))
     assert "DATABASE_URL" in str(refused.value) and "hunter2" not in str(refused.value)
+
+
+def test_postgresql_without_a_pepper_refuses_to_start_and_says_what_to_set(
+    postgres_url: str,
+) -> None:
+    env = {**FAST_PINS, "DATABASE_URL": postgres_url}
+    del env["PIN_PEPPER"]
+    with pytest.raises(ValueError, match="PIN_PEPPER must be set") as refused:
+        make_backend(Settings.from_env(env))
+    assert "postgres@" not in str(refused.value)
+
+
+def test_a_sqlite_file_without_a_pepper_starts_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {**FAST_PINS, "DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}", "DEMO_DATA": "on"}
+    del env["PIN_PEPPER"]
+    backend = make_backend(Settings.from_env(env))
+    try:
+        assert backend.login(ALEX.phone, ALEX.pin).name == ALEX.name
+    finally:
+        backend.close()
+    assert "PIN_PEPPER is not set" in caplog.text

@@ -89,6 +89,7 @@ def lock_for(database_url: str, how: str) -> DatabaseLock:
     return DatabaseLock.postgres(database_url, statements)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("how", ["rows", "table"])
 def test_reads_answer_and_a_blocked_cancel_is_503_then_retried_once(
     database_url: str,
@@ -129,6 +130,7 @@ def test_reads_answer_and_a_blocked_cancel_is_503_then_retried_once(
     assert message_text(again) == message_text(retried)  # replayed, not cancelled twice
 
 
+@pytest.mark.e2e
 def test_a_whole_table_locked_against_reads_says_try_again_in_time(
     database_url: str, backend: BuiltinBackend, sms: SmsPoster, client: FlaskClient
 ) -> None:
@@ -146,6 +148,7 @@ def test_a_whole_table_locked_against_reads_says_try_again_in_time(
         assert lock.holding
 
 
+@pytest.mark.e2e
 def test_the_store_starts_and_logs_in_while_another_process_writes(
     tmp_path: Path, clock: Any
 ) -> None:

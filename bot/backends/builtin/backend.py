@@ -107,13 +107,10 @@ class BuiltinBackend:
             time_cost=self.settings.pin_hash_time_cost,
             memory_kib=self.settings.pin_hash_memory_kib,
         )
-        if not self._pins.peppered:
-            log.warning(
-                "PIN_PEPPER is not set: PIN hashes have no pepper%s",
-                "; set it for a real deployment" if self.settings.database_url else "",
-            )
         self._load_demo = startup.demo_wanted(self.settings)
         url = normalise_url(database_url)
+        if not self._pins.peppered:
+            _without_pepper(self.settings)
         self._engine = make_engine(url)
         # A private in-memory database is one shared connection, so its use is serialised;
         # a file or a server gives each thread its own connection.
@@ -556,6 +553,21 @@ class BuiltinBackend:
             )
             next_remaining = remaining[0] if remaining else None
         return Cancellation(cancelled=tuple(cancelled), fee=fee, next_remaining=next_remaining)
+
+
+def _without_pepper(settings: Settings) -> None:
+    """No PIN_PEPPER: fine for the quick start, a warning on a SQLite file, refused on PostgreSQL
+    (a real deployment; see `pins` for why)."""
+    if settings.database_url is None:
+        log.info("PIN_PEPPER is not set: PIN hashes have no pepper (quick start)")
+        return
+    if normalise_url(settings.database_url).get_backend_name() == "postgresql":
+        raise ValueError(
+            "PIN_PEPPER must be set when DATABASE_URL is a PostgreSQL database: a random secret"
+            " of at least 16 characters, e.g. python -c 'import secrets;"
+            " print(secrets.token_urlsafe(32))'"
+        )
+    log.warning("PIN_PEPPER is not set: PIN hashes have no pepper; set it for a real deployment")
 
 
 def _booking_query() -> Select[Any]:

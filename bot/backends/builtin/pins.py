@@ -17,12 +17,12 @@ The `pin_salt` column, which held the scrypt salt, names the pepper of an argon2
 itself) or `pepper:none`. Hashes from before argon2id (scrypt, salt in `pin_salt`) still verify
 and are upgraded to argon2id at the customer's next successful login.
 
-Without `PIN_PEPPER`, PINs are hashed without a pepper and a warning is logged at start: fine for
-the quick start on a local SQLite file, not for a real deployment (DATABASE_URL set, where the
-warning says so). Setting it later adds the pepper to each hash at its next successful login.
-Losing it, or removing a pepper still in use, stops those customers from logging in (their
-login answers "not available" and logs an error naming no secret): keep it with the other
-secrets. The pepper is never logged or stored.
+Without `PIN_PEPPER`: the quick start (no DATABASE_URL) hashes PINs without a pepper; so does a
+DATABASE_URL naming a SQLite file, with a warning at every start; a DATABASE_URL naming PostgreSQL
+(a real deployment) refuses to start with a line that says what to set. Setting a pepper later
+adds it to each hash at its customer's next successful login. Losing it, or removing a pepper
+still in use, stops those customers from logging in (their login answers "not available" and
+logs an error naming no secret): keep it with the other secrets. It is never logged or stored.
 """
 
 from __future__ import annotations
