@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from bot.backends.builtin import BuiltinBackend
-from bot.backends.protocol import BackendBusy, BookingStatus, Customer
+from bot.backends.protocol import BackendBusy, BackendUnavailable, BookingStatus, Customer
 from bot.config import Settings
 from bot.deadline import BUDGET_SECONDS, deadline
 from tests.fakes.database_lock import DatabaseLock
@@ -179,4 +179,16 @@ def test_nothing_commits_once_the_deadline_has_passed(
     monkeypatch.setattr(backend, "_cancel", slow_cancel)
     with pytest.raises(BackendBusy), deadline(1.3):
         backend.cancel_booking(customer, booking_id)
+    assert status(backend, booking_id) == BookingStatus.BOOKED
+
+
+def test_with_no_time_left_nothing_starts(backend: BuiltinBackend, clock: Any) -> None:
+    booking_id = far_booking(backend, clock)
+    customer = backend.login(PHONE, "1234")
+    with deadline(0.5):  # less than the reserve kept for saving the session and answering
+        with pytest.raises(BackendUnavailable) as read:
+            backend.cancel_booking(customer, booking_id)
+        assert not isinstance(read.value, BackendBusy)  # the customer hears "try again"
+        with pytest.raises(BackendBusy), backend._writing():
+            pass
     assert status(backend, booking_id) == BookingStatus.BOOKED
