@@ -31,6 +31,7 @@ class Settings:
     """The built-in backend's late-cancellation fee: an amount ("15.00") or a percentage ("50%")."""
     currency: str = "GBP"
     max_body_bytes: int = 64 * 1024
+    secrets_key: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -65,4 +66,5 @@ class Settings:
             late_cancel_fee=get("LATE_CANCEL_FEE") or defaults.late_cancel_fee,
             currency=(get("CURRENCY") or defaults.currency).upper(),
             max_body_bytes=int(get("MAX_BODY_BYTES") or defaults.max_body_bytes),
+            secrets_key=get("SECRETS_KEY"),
         )
