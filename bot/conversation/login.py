@@ -124,7 +124,9 @@ def on_pin(turn: Turn) -> list[Reply]:
         if turn.incoming.channel == "telegram":
             again += " Or send LOGOUT to use another number."
         return [_pin_reply(again)]
-    turn.lockout.clear(identities)
+    # The chat that proved the PIN starts afresh; the number's own checks stay counted for their
+    # 15 minutes, so a burst of guesses racing a successful login gets no fresh tries.
+    turn.lockout.clear([f"conv:{turn.incoming.key}"])
     log.info("conversation %s: logged in as customer %s", turn.incoming.key, customer.id)
     session.set_customer(customer)
     session.identity = None
