@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
+from collections import deque
 
 import redis
 from redis.backoff import NoBackoff
@@ -142,6 +144,26 @@ class RedisSessionStore:
         self._begin = client.register_script(_BEGIN)
         self._finish = client.register_script(_FINISH)
         self._abort = client.register_script(_ABORT)
+        self._orphans: deque[Claim] = deque(maxlen=1000)
+        self._orphans_lock = threading.Lock()
+
+    def _release_orphans(self) -> None:
+        """Undo claims whose `begin` timed out: a hung Redis still runs them when it resumes.
+
+        Without this, every conversation in flight when Redis hung stays locked (and its delivery
+        claimed) until the TTLs run out. This costs an extra round trip only after an outage.
+        """
+        with self._orphans_lock:
+            orphans = list(self._orphans)
+            self._orphans.clear()
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for claim in orphans:
+                self._abort_call(claim, pipe)
+            pipe.execute()
+        except redis.RedisError:
+            with self._orphans_lock:
+                self._orphans.extend(orphans)
 
     def begin(self, conversation: str, delivery_id: str | None) -> Claim | str:
         token = secrets.token_hex(8)
@@ -149,9 +171,15 @@ class RedisSessionStore:
         args = [token, self.lock_ttl_ms, PENDING + token, self.claim_ttl_ms, PENDING]
         deadline = time.monotonic() + self.wait_seconds
         pause = 0.005
+        if self._orphans:
+            self._release_orphans()
         while True:
             try:
                 result = self._begin(keys=keys, args=args)
+            except redis.TimeoutError as exc:
+                with self._orphans_lock:
+                    self._orphans.append(Claim(conversation, delivery_id, token, Session(), ""))
+                raise StoreUnavailable(str(exc)) from exc
             except redis.RedisError as exc:
                 raise StoreUnavailable(str(exc)) from exc
             kind = _text(result[0])
@@ -190,10 +218,15 @@ class RedisSessionStore:
             )
         return bool(saved)
 
-    def abort(self, claim: Claim) -> None:
+    def _abort_call(self, claim: Claim, client: redis.client.Pipeline | None = None) -> None:
         keys = _conversation_keys(self.keys, claim.conversation, claim.delivery_id)
+        self._abort(
+            keys=[keys[1], *keys[3:]], args=[claim.token, PENDING + claim.token], client=client
+        )
+
+    def abort(self, claim: Claim) -> None:
         try:
-            self._abort(keys=[keys[1], *keys[3:]], args=[claim.token, PENDING + claim.token])
+            self._abort_call(claim)
         except redis.RedisError:
             log.warning(
                 "conversation %s: could not release the lock; it expires", claim.conversation
