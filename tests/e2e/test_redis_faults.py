@@ -44,9 +44,9 @@ class PrivateRedis:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
+        options = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no", "--dir", str(directory)],
+            ["redis-server", "--port", str(self.port), *options, "--dir", str(directory)],
             stdout=subprocess.DEVNULL,
         )
         probe = redis.Redis(port=self.port, socket_timeout=1)
@@ -145,13 +145,17 @@ def test_a_hung_redis_answers_503_within_3_s_and_recovers_within_5_s(
 
     statuses = {status for status, _ in first + second}
     worst = max(seconds for _, seconds in first + second)
-    print(f"\nstopped Redis: {len(first + second)} webhooks, statuses {statuses}, worst {worst:.2f} s")
+    print(
+        f"\nstopped Redis: {len(first + second)} webhooks, statuses {statuses}, worst {worst:.2f} s"
+    )
     assert statuses == {503}
     assert worst < 3.0
     assert health.status_code == 503 and health_seconds < 3.0
 
     retried = [until_answered(app, params, resumed) for params in refused]
     fresh = [until_answered(app, sms_params(s, "MENU"), resumed) for s in SENDERS]
-    print(f"after SIGCONT: retries answered within {max(retried):.2f} s, new messages {max(fresh):.2f} s")
+    print(
+        f"after SIGCONT: retries answered within {max(retried):.2f} s, new messages {max(fresh):.2f} s"
+    )
     assert max(retried) < 5.0, "the platform's retries are answered again"
     assert max(fresh) < 5.0, "no conversation stays locked by a claim made while Redis hung"
