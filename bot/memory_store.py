@@ -37,6 +37,7 @@ class MemoryKeyspace:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._values: dict[str, tuple[Any, float | None]] = {}
+        self._writes = 0
         self.changed = threading.Condition(self.lock)
         """Notified whenever a conversation is unlocked, so waiters need not poll."""
 
@@ -52,8 +53,13 @@ class MemoryKeyspace:
         return value
 
     def write(self, key: str, value: Any, ttl_seconds: float | None = None) -> None:
-        expires = time.monotonic() + ttl_seconds if ttl_seconds is not None else None
-        self._values[key] = (value, expires)
+        now = time.monotonic()
+        self._values[key] = (value, now + ttl_seconds if ttl_seconds is not None else None)
+        self._writes += 1
+        if self._writes % 1000 == 0:  # forget what expired unread, now and then
+            for name, (_, expires) in list(self._values.items()):
+                if expires is not None and expires <= now:
+                    del self._values[name]
 
     def remove(self, *keys: str) -> int:
         return sum(self._values.pop(k, None) is not None for k in keys)
