@@ -161,9 +161,10 @@ class RedisSessionStore:
             for claim in orphans:
                 self._abort_call(claim, pipe)
             pipe.execute()
-        except redis.RedisError:
+        except redis.RedisError as exc:
             with self._orphans_lock:
                 self._orphans.extend(orphans)
+            raise StoreUnavailable(str(exc)) from exc  # still hung: answer 503 now, not later
 
     def begin(self, conversation: str, delivery_id: str | None) -> Claim | str:
         token = secrets.token_hex(8)
@@ -316,4 +317,4 @@ def connect_redis(url: str, *, max_connections: int = 8) -> redis.Redis:
         health_check_interval=30,
         retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
     )
-    return redis.Redis(connection_pool=pool)
+    return redis.Redis.from_pool(pool)  # closing the client closes the pool
