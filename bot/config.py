@@ -37,6 +37,7 @@ class Settings:
     """Server-side pepper(s) for PIN hashes, comma-separated, the one for new hashes first."""
     pin_hash_time_cost: int = 3
     pin_hash_memory_kib: int = 12 * 1024
+    secrets_key: str | None = field(default=None, repr=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -94,4 +95,5 @@ class Settings:
             pin_pepper=get("PIN_PEPPER"),
             pin_hash_time_cost=whole("PIN_HASH_TIME_COST", defaults.pin_hash_time_cost),
             pin_hash_memory_kib=whole("PIN_HASH_MEMORY_KIB", defaults.pin_hash_memory_kib),
+            secrets_key=get("SECRETS_KEY"),
         )

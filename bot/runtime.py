@@ -1,8 +1,10 @@
-"""Wires the parts together from Settings: Redis (or the in-process store), the backend, the engine."""
+"""Wires the parts together from Settings: the store (Redis or in-process), the backend, the engine."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,13 +14,24 @@ from bot.backends import make_backend
 from bot.backends.protocol import BookingBackend
 from bot.config import Settings
 from bot.conversation.engine import Engine
-from bot.sessions import PinLockout, SessionStore, open_redis
+from bot.memory_store import MemoryKeyspace, MemorySessionStore
+from bot.redis_store import RedisSessionStore, connect_redis
+from bot.secret_box import SecretBox
+from bot.sessions import DRAFT_KEEP_SECONDS, Keys, SessionStore
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THREADS = 8
+"""The Procfile's gunicorn `--threads` when WEB_THREADS is unset."""
+
+StoreClient = redis.Redis | MemoryKeyspace
+"""Where a runtime keeps its sessions: a Redis client, or the in-process keyspace."""
 
 
 @dataclass
 class Runtime:
     settings: Settings
-    redis: redis.Redis
+    redis: StoreClient
     store: SessionStore
     backend: BookingBackend
     engine: Engine
@@ -28,17 +41,50 @@ class Runtime:
         self.redis.close()
 
 
+def web_threads(env: Mapping[str, str] | None = None) -> int:
+    """Threads per server process (WEB_THREADS, as the Procfile passes to gunicorn)."""
+    value = (os.environ if env is None else env).get("WEB_THREADS", "").strip()
+    try:
+        return max(1, int(value)) if value else DEFAULT_THREADS
+    except ValueError:
+        raise ValueError(f"WEB_THREADS must be a whole number, not {value!r}") from None
+
+
+def open_redis(url: str | None, *, threads: int | None = None) -> StoreClient:
+    """A Redis client for `url`, or the in-process keyspace (single process only) when unset."""
+    if url:
+        return connect_redis(url, max_connections=threads or web_threads())
+    log.warning(
+        "REDIS_URL is not set: using an in-process store that serves this single process only"
+    )
+    return MemoryKeyspace()
+
+
+def keys_for(client: StoreClient) -> Keys:
+    """The key layout: "bb:…", or the prefix a client was given (tests sharing one database)."""
+    return Keys(getattr(client, "key_prefix", None) or "bb")
+
+
 def build_runtime(
     settings: Settings | None = None,
     *,
-    redis_client: redis.Redis | None = None,
+    redis_client: StoreClient | None = None,
+    keys: Keys | None = None,
     backend: BookingBackend | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Runtime:
     settings = settings or Settings.from_env()
     client = redis_client if redis_client is not None else open_redis(settings.redis_url)
-    store = SessionStore(client, record_ttl_seconds=max(settings.session_ttl_seconds, 24 * 3600))
+    options = {
+        "keys": keys or keys_for(client),
+        "secret_box": SecretBox.from_setting(settings.secrets_key),
+        "record_ttl_seconds": max(settings.session_ttl_seconds, DRAFT_KEEP_SECONDS),
+    }
+    store: SessionStore
+    if isinstance(client, MemoryKeyspace):
+        store = MemorySessionStore(client, **options)
+    else:
+        store = RedisSessionStore(client, **options)
     backend = backend or make_backend(settings, clock=clock)
-    lockout = PinLockout(client, keys=store.keys)
-    engine = Engine(store, backend, settings, lockout=lockout, clock=clock)
+    engine = Engine(store, backend, settings, lockout=store.pin_lockout(), clock=clock)
     return Runtime(settings, client, store, backend, engine)

@@ -1,30 +1,40 @@
-"""Conversation sessions and everything the bot keeps in Redis.
+"""Conversation sessions and the store interface they live behind.
 
-One JSON record per conversation, read with the delivery claim and the conversation lock in one
-Lua call and written back with the stored response and the unlock in another: two round trips per
-message. Every key comes from `Keys`, and all keys of one conversation share a hash tag so the
-scripts work on Redis Cluster too.
+One JSON record per conversation. A store claims the delivery, locks the conversation and reads
+the session in one step, then saves the session with the stored response and unlocks in another:
+two round trips per message on Redis. `SessionStore` and `PinLockout` are the seam: Redis in
+bot/redis_store.py, an in-process one for the shell and tests in bot/memory_store.py.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import secrets
-import time
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
-
-import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
+from typing import Any, Protocol
 
 from bot.backends.protocol import Customer
+from bot.secret_box import SecretBox, SecretUnreadable, seal, unseal
 
 log = logging.getLogger(__name__)
 
 DRAFT_KEEP_SECONDS = 24 * 3600
 """A half-made booking is offered back for this long after the conversation went idle."""
+
+LOCK_TTL_MS = 3_000
+"""A conversation lock left by a worker that died (or lost Redis) frees itself this soon."""
+
+LOCK_WAIT_SECONDS = 2.0
+"""How long a message waits for its conversation's lock before answering 503."""
+
+CLAIM_TTL_MS = 12_000
+"""A delivery being handled is not run again for this long: longer than a message's deadline
+(bot/deadline.py), after which the first run can no longer commit anything."""
+
+RESPONSE_TTL_SECONDS = 24 * 3600
+
+SECRET_FIELDS = ("token", "token_secret")
+"""Customer fields that are platform credentials: stored encrypted only."""
 
 
 @dataclass
@@ -73,8 +83,48 @@ class Session:
             return cls()
 
 
+class SessionCodec:
+    """Session <-> stored JSON, with the customer's tokens and `data["secrets"]` sealed."""
+
+    def __init__(self, box: SecretBox | None = None) -> None:
+        self.box = box
+
+    def encode(self, session: Session) -> str:
+        record = asdict(session)
+        customer = record.get("customer")
+        if customer:
+            for name in SECRET_FIELDS:
+                if customer.get(name):
+                    customer[name] = seal(self.box, customer[name])
+        hidden = record["data"].get("secrets")
+        if hidden:
+            record["data"]["secrets"] = {k: seal(self.box, str(v)) for k, v in hidden.items()}
+        return json.dumps(record, separators=(",", ":"))
+
+    def decode(self, raw: str | bytes | None) -> Session:
+        session = Session.from_json(raw)
+        try:
+            if session.customer:
+                for name in SECRET_FIELDS:
+                    if session.customer.get(name):
+                        session.customer[name] = unseal(self.box, session.customer[name])
+            hidden = session.data.get("secrets")
+            if isinstance(hidden, dict):
+                session.data["secrets"] = {k: unseal(self.box, v) for k, v in hidden.items()}
+        except (SecretUnreadable, TypeError, AttributeError):
+            log.warning("session secrets unreadable (SECRETS_KEY changed?): logging out")
+            return Session(draft=session.draft)
+        return session
+
+
 class Keys:
-    """Every Redis key the bot uses. `{…}` is the cluster hash tag of one conversation."""
+    """Every key the bot stores. `{…}` is the Redis Cluster hash tag.
+
+    All keys of one conversation share its tag, so each message's scripts run on one slot. The PIN
+    lock-out keys of every identity share the tag `{pin}`, so one script counts an attempt against
+    the number and the conversation at once: lock-out traffic is login attempts only, so that one
+    slot is never hot.
+    """
 
     def __init__(self, prefix: str = "bb") -> None:
         self.prefix = prefix
@@ -82,64 +132,36 @@ class Keys:
     def session(self, conversation: str) -> str:
         return f"{self.prefix}:{{{conversation}}}:session"
 
+    def version(self, conversation: str) -> str:
+        return f"{self.prefix}:{{{conversation}}}:version"
+
     def lock(self, conversation: str) -> str:
         return f"{self.prefix}:{{{conversation}}}:lock"
 
     def delivery(self, conversation: str, delivery_id: str) -> str:
         return f"{self.prefix}:{{{conversation}}}:delivery:{delivery_id}"
 
-    def failures(self, identity: str) -> str:
-        return f"{self.prefix}:pin-failures:{{{identity}}}"
+    def pin_attempts(self, identity: str) -> str:
+        return f"{self.prefix}:{{pin}}:attempts:{identity}"
 
-    def locked_until(self, identity: str) -> str:
-        return f"{self.prefix}:pin-locked:{{{identity}}}"
+    failures = pin_attempts
+    """The older name of `pin_attempts`."""
+
+    def pattern(self) -> str:
+        """Matches every key of this prefix (for clean-up of a test's keys)."""
+        return f"{self.prefix}:*"
 
 
 class StoreUnavailable(Exception):
-    """Redis cannot be used right now; the platform should retry the delivery."""
+    """The store cannot be used right now; the platform should retry the delivery."""
 
 
 class ConversationBusy(Exception):
     """Another worker holds this conversation's lock for longer than we can wait."""
 
 
-PENDING = "\x00pending"
-
-# KEYS: session, lock, delivery (or "" when the message has no delivery id)
-# ARGV: lock token, lock ttl ms
-# -> {"replay", response} | {"busy"} | {"ok", session or ""}
-_BEGIN = """
-if KEYS[3] ~= '' then
-  local done = redis.call('GET', KEYS[3])
-  if done then
-    if done == ARGV[3] then return {'busy'} end
-    return {'replay', done}
-  end
-end
-if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'busy'} end
-if KEYS[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[2]) end
-return {'ok', redis.call('GET', KEYS[1]) or ''}
-"""
-
-# KEYS: session, lock, delivery or ""
-# ARGV: lock token, session json, session ttl s, response json, response ttl s
-# -> 1 saved, 0 the lock had expired and been taken: nothing written (fencing)
-_FINISH = """
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-if ARGV[2] ~= '' then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
-if KEYS[3] ~= '' then redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5]) end
-redis.call('DEL', KEYS[2])
-return 1
-"""
-
-# KEYS: lock, delivery or ""; ARGV: lock token
-_ABORT = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  if KEYS[2] ~= '' then redis.call('DEL', KEYS[2]) end
-end
-return 1
-"""
+PENDING = "\x00pending:"
+"""A delivery's stored value while it is being handled (followed by the claim's token)."""
 
 
 @dataclass
@@ -151,199 +173,66 @@ class Claim:
     token: str
     session: Session
     raw_session: str
+    version: int = 0
+    """The session's version when it was read: `finish` saves only if it is still the same."""
 
 
-class SessionStore:
-    """Sessions, conversation locks and delivery claims in Redis."""
+class SessionStore(Protocol):
+    """Sessions, conversation locks and delivery claims."""
 
-    def __init__(
-        self,
-        client: redis.Redis,
-        *,
-        keys: Keys | None = None,
-        record_ttl_seconds: int = DRAFT_KEEP_SECONDS,
-        lock_ttl_ms: int = 30_000,
-        response_ttl_seconds: int = 24 * 3600,
-        wait_seconds: float = 10.0,
-    ) -> None:
-        self.client = client
-        self.keys = keys or Keys()
-        self.record_ttl_seconds = record_ttl_seconds
-        self.lock_ttl_ms = lock_ttl_ms
-        self.response_ttl_seconds = response_ttl_seconds
-        self.wait_seconds = wait_seconds
-        self._begin = client.register_script(_BEGIN)
-        self._finish = client.register_script(_FINISH)
-        self._abort = client.register_script(_ABORT)
-
-    def _key_triple(self, conversation: str, delivery_id: str | None) -> list[str]:
-        delivery = self.keys.delivery(conversation, delivery_id) if delivery_id else ""
-        return [self.keys.session(conversation), self.keys.lock(conversation), delivery]
+    keys: Keys
 
     def begin(self, conversation: str, delivery_id: str | None) -> Claim | str:
-        """Claim the delivery and lock the conversation; waits while another worker holds it.
+        """Claim the delivery and lock the conversation, waiting up to ~2 s for the lock.
 
         Returns the Claim, or the stored response (a JSON string) when this delivery was handled
-        already.
+        already. Raises ConversationBusy, StoreUnavailable.
         """
-        token = secrets.token_hex(8)
-        keys = self._key_triple(conversation, delivery_id)
-        deadline = time.monotonic() + self.wait_seconds
-        pause = 0.005
-        while True:
-            try:
-                result = self._begin(keys=keys, args=[token, self.lock_ttl_ms, PENDING])
-            except redis.RedisError as exc:
-                raise StoreUnavailable(str(exc)) from exc
-            kind = _text(result[0])
-            if kind == "replay":
-                return _text(result[1])
-            if kind == "ok":
-                raw = _text(result[1])
-                return Claim(conversation, delivery_id, token, Session.from_json(raw), raw)
-            if time.monotonic() >= deadline:
-                raise ConversationBusy(conversation)
-            time.sleep(pause)
-            pause = min(pause * 2, 0.1)
+        ...
 
     def finish(self, claim: Claim, session: Session | None, response: str) -> bool:
-        """Save the session (None: leave it as it was), store the response, unlock."""
-        keys = self._key_triple(claim.conversation, claim.delivery_id)
-        body = session.to_json() if session is not None else ""
-        try:
-            saved = self._finish(
-                keys=keys,
-                args=[
-                    claim.token,
-                    body,
-                    self.record_ttl_seconds,
-                    response,
-                    self.response_ttl_seconds,
-                ],
-            )
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
-        if not saved:
-            log.warning(
-                "conversation %s: lock expired before the save; not saved", claim.conversation
-            )
-        return bool(saved)
+        """Store the response for replays (always), save the session (None: leave it) if nobody
+        saved another version since `begin`, and unlock. False when the save was refused."""
+        ...
 
     def abort(self, claim: Claim) -> None:
         """Release the lock and the delivery claim without saving, so a retry runs again."""
-        keys = self._key_triple(claim.conversation, claim.delivery_id)
-        try:
-            self._abort(keys=[keys[1], keys[2]], args=[claim.token])
-        except redis.RedisError:
-            log.warning(
-                "conversation %s: could not release the lock; it expires", claim.conversation
-            )
+        ...
 
     def load(self, conversation: str) -> Session:
         """Read a session outside a message (tests, tools)."""
-        return Session.from_json(self.client.get(self.keys.session(conversation)))
+        ...
 
-    def ping(self) -> bool:
-        try:
-            return bool(self.client.ping())
-        except redis.RedisError:
-            return False
+    def save(self, conversation: str, session: Session) -> None:
+        """Write a session outside a message (tests, tools)."""
+        ...
+
+    def ping(self) -> bool: ...
+
+    def pin_lockout(self) -> PinLockout:
+        """The PIN lock-out kept in the same store."""
+        ...
 
 
-class PinLockout:
-    """Counts wrong PINs per identity (phone number, conversation) and locks out guessing.
+class PinLockout(Protocol):
+    """At most `max_attempts` PIN checks per identity per window, whatever the concurrency.
 
-    Timestamps come from the caller's clock and live in the data, so expiry is testable without
-    sleeping; key TTLs only clean up.
+    Identities are `id:<phone or email>` and `conv:<conversation key>`. Timestamps come from the
+    caller's clock and live in the data, so expiry is testable without sleeping.
     """
 
-    def __init__(
-        self,
-        client: redis.Redis,
-        *,
-        keys: Keys | None = None,
-        max_failures: int = 5,
-        window_seconds: int = 900,
-        lock_seconds: int = 900,
-    ) -> None:
-        self.client = client
-        self.keys = keys or Keys()
-        self.max_failures = max_failures
-        self.window_seconds = window_seconds
-        self.lock_seconds = lock_seconds
-
     def attempt(self, identities: list[str], now: float) -> float | None:
-        """Count one PIN attempt against every identity *before* it is checked.
+        """Count one PIN attempt against every identity, atomically, *before* it is checked.
 
-        Returns None when this attempt may be checked, else the end of the lock-out (the
-        attempt is refused without checking). A successful check then calls `clear`.
+        None: this attempt may be checked. Else the end of the lock-out: the attempt is refused
+        (and not counted).
         """
-        if until := self.locked_until(identities, now):
-            return until
-        if self.record_failure(identities, now):
-            return self.locked_until(identities, now)
-        return None
+        ...
 
     def locked_until(self, identities: list[str], now: float) -> float | None:
-        """The latest lock-out end among these identities, if any is still locked at `now`."""
-        try:
-            values = self.client.mget([self.keys.locked_until(i) for i in identities])
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
-        ends = [float(v) for v in values if v is not None and float(v) > now]
-        return max(ends) if ends else None
-
-    def record_failure(self, identities: list[str], now: float) -> bool:
-        """Count a wrong PIN against each identity; True when this failure locked one out."""
-        locked = False
-        gc_ttl = self.window_seconds + self.lock_seconds
-        try:
-            pipe = self.client.pipeline(transaction=False)
-            for identity in identities:
-                key = self.keys.failures(identity)
-                pipe.zremrangebyscore(key, "-inf", now - self.window_seconds)
-                pipe.zadd(key, {f"{now}:{secrets.token_hex(4)}": now})
-                pipe.zcard(key)
-                pipe.expire(key, gc_ttl)
-            results = pipe.execute()
-            pipe = self.client.pipeline(transaction=False)
-            for n, identity in enumerate(identities):
-                if results[n * 4 + 2] >= self.max_failures:
-                    locked = True
-                    pipe.set(self.keys.locked_until(identity), now + self.lock_seconds, ex=gc_ttl)
-                    pipe.delete(self.keys.failures(identity))
-            if locked:
-                pipe.execute()
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
-        return locked
+        """When the next attempt could be checked, if it could not be now (no counting)."""
+        ...
 
     def clear(self, identities: list[str]) -> None:
-        try:
-            self.client.delete(*[self.keys.failures(i) for i in identities])
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else value
-
-
-def open_redis(url: str | None) -> redis.Redis:
-    """A client for `url`, or an in-process store (single process only) when it is unset."""
-    if url:
-        # Fail fast when Redis is gone: the webhook answers 503 and the platform retries later,
-        # well within Twilio's 15 s wait.
-        return redis.Redis.from_url(
-            url,
-            socket_connect_timeout=1,
-            socket_timeout=2,
-            health_check_interval=30,
-            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
-        )
-    import fakeredis
-
-    log.warning(
-        "REDIS_URL is not set: using an in-process store that serves this single process only"
-    )
-    return fakeredis.FakeRedis(server=fakeredis.FakeServer())
+        """Forget the attempts after a successful login."""
+        ...

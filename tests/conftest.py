@@ -1,5 +1,9 @@
 """Shared fixtures: real Redis and PostgreSQL servers, the in-process store, a movable clock.
 
+Tests share the Redis database at REDIS_TEST_URL with each other and with other runs of the suite,
+so each test gets its own key prefix (`real_redis.key_prefix`, which build_runtime uses) and
+deletes only its own keys afterwards: never FLUSHDB.
+
 Real servers are found at REDIS_TEST_URL (default redis://127.0.0.1:6379/15) and POSTGRES_TEST_URL
 (default postgresql+psycopg://postgres@127.0.0.1:5432/test). Outside CI a missing server skips the
 tests that need it; in CI (CI=true) it fails them, so a green run always means real servers ran.
@@ -12,9 +16,10 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import fakeredis
 import pytest
 import redis
+
+from bot.memory_store import MemoryKeyspace
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
@@ -59,19 +64,30 @@ def real_redis_server() -> redis.Redis:
 
 
 @pytest.fixture
-def real_redis(real_redis_server: redis.Redis) -> Iterator[redis.Redis]:
-    real_redis_server.flushdb()
-    yield real_redis_server
-    real_redis_server.flushdb()
+def redis_prefix() -> str:
+    """A key prefix no other test (in this run or a parallel one) uses."""
+    return f"t{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
-def memory_redis() -> redis.Redis:
-    return fakeredis.FakeRedis(server=fakeredis.FakeServer())
+def real_redis(real_redis_server: redis.Redis, redis_prefix: str) -> Iterator[redis.Redis]:
+    """A client of the shared test database whose runtime keys all start with its own prefix."""
+    client = redis.Redis(connection_pool=real_redis_server.connection_pool)
+    client.key_prefix = redis_prefix  # type: ignore[attr-defined]  # read by build_runtime
+    yield client
+    leftovers = list(real_redis_server.scan_iter(match=f"{redis_prefix}:*", count=500))
+    if leftovers:
+        real_redis_server.delete(*leftovers)
+
+
+@pytest.fixture
+def memory_redis() -> MemoryKeyspace:
+    """The in-process store's keyspace (what the bot uses when REDIS_URL is unset)."""
+    return MemoryKeyspace()
 
 
 @pytest.fixture(params=["real-redis", "in-process"])
-def any_redis(request: pytest.FixtureRequest) -> redis.Redis:
+def any_redis(request: pytest.FixtureRequest) -> redis.Redis | MemoryKeyspace:
     """Both stores the bot runs on: a real Redis server and the embedded in-process one."""
     if request.param == "real-redis":
         return request.getfixturevalue("real_redis")
@@ -126,7 +142,7 @@ def backend(clock: Clock, settings):
 
 
 @pytest.fixture
-def engine(any_redis: redis.Redis, backend, settings, clock: Clock):
+def engine(any_redis: redis.Redis | MemoryKeyspace, backend, settings, clock: Clock):
     """The engine on each store (real Redis and in-process) with the built-in backend."""
     from bot.runtime import build_runtime
 
@@ -153,7 +169,7 @@ def faulty(backend):
 
 
 @pytest.fixture
-def faulty_chat(any_redis: redis.Redis, faulty, settings, clock: Clock):
+def faulty_chat(any_redis: redis.Redis | MemoryKeyspace, faulty, settings, clock: Clock):
     """A factory of chats whose engine talks to the `faulty` backend."""
     from bot.runtime import build_runtime
     from tests.fakes.chat import Chat

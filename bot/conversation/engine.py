@@ -44,7 +44,7 @@ class Engine:
         self.store = store
         self.backend = backend
         self.settings = settings
-        self.lockout = lockout or PinLockout(store.client, keys=store.keys)
+        self.lockout = lockout if lockout is not None else store.pin_lockout()
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def handle(self, incoming: Incoming) -> list[Reply]:

@@ -108,24 +108,25 @@ def on_pin(turn: Turn) -> list[Reply]:
         return on_start(turn)
     identities = [f"id:{session.identity}", f"conv:{turn.incoming.key}"]
     now = turn.now.timestamp()
-    if until := turn.lockout.locked_until(identities, now):
-        log.info("conversation %s: login refused, locked out", turn.incoming.key)
-        return [_pin_reply(locked_text(turn, until))]
     pin = "".join(turn.text.split())
     if not PIN.fullmatch(pin):
         return [_pin_reply("A PIN is 4 to 12 digits, nothing else. Please try again.")]
+    if until := turn.lockout.attempt(identities, now):  # counted before it is checked
+        log.info("conversation %s: login refused, locked out", turn.incoming.key)
+        return [_pin_reply(locked_text(turn, until))]
     try:
         customer = turn.backend.login(session.identity, pin)
     except InvalidCredentials:
         log.info("conversation %s: wrong PIN or unknown identity", turn.incoming.key)
-        if turn.lockout.record_failure(identities, now):
-            until = turn.lockout.locked_until(identities, now) or now
+        if until := turn.lockout.locked_until(identities, now):  # that was the last try
             return [_pin_reply(locked_text(turn, until))]
         again = WRONG_EMAIL if uses_email(turn) else WRONG
         if turn.incoming.channel == "telegram":
             again += " Or send LOGOUT to use another number."
         return [_pin_reply(again)]
-    turn.lockout.clear(identities)
+    # The chat that proved the PIN starts afresh; the number's own checks stay counted for their
+    # 15 minutes, so a burst of guesses racing a successful login gets no fresh tries.
+    turn.lockout.clear([f"conv:{turn.incoming.key}"])
     log.info("conversation %s: logged in as customer %s", turn.incoming.key, customer.id)
     session.set_customer(customer)
     session.identity = None

@@ -1,4 +1,8 @@
-"""The per-message Redis budget: two round trips once logged in (claim+lock+read, save+unlock)."""
+"""The per-message Redis budget: two round trips once logged in (claim+lock+read, save+unlock).
+
+Every test has its own key prefix (tests/conftest.py), so two runs of the suite on one database
+(CI twice in parallel) neither flush nor count each other.
+"""
 
 from __future__ import annotations
 
@@ -52,3 +56,19 @@ def test_two_round_trips_per_message_after_login(
     for n, word in enumerate(words):
         engine.handle(chat.incoming(word, delivery_id=f"SM{n}"))
     assert trips.count == 2 * len(words)
+
+
+def test_suites_sharing_one_database_do_not_see_each_others_conversations(
+    real_redis: redis.Redis, real_redis_server: redis.Redis, backend, settings, clock
+) -> None:
+    """Each test's keys carry its own prefix, so parallel runs on one database cannot collide."""
+    mine = build_runtime(settings, redis_client=real_redis, backend=backend, clock=clock).engine
+    other_client = redis.Redis(connection_pool=real_redis_server.connection_pool)
+    other_client.key_prefix = f"{real_redis.key_prefix}-other"  # type: ignore[attr-defined]
+    other = build_runtime(settings, redis_client=other_client, backend=backend, clock=clock).engine
+    Chat(mine, channel="sms").login()
+    assert Chat(mine, channel="sms").session.logged_in
+    assert not Chat(other, channel="sms").session.logged_in
+    assert "PIN" in Chat(other, channel="sms").send("BOOKINGS")
+    leftovers = list(real_redis_server.scan_iter(match=f"{other_client.key_prefix}:*"))
+    real_redis_server.delete(*leftovers)

@@ -1,6 +1,6 @@
-"""The Redis side of a message: delivery claims, the conversation lock, sessions, PIN lock-out.
+"""The store side of a message: delivery claims, the conversation lock, sessions, PIN lock-out.
 
-Runs against a real Redis server and the in-process store alike.
+Runs against a real Redis server and the in-process store alike (the same interface).
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ import threading
 import pytest
 import redis
 
+from bot.memory_store import MemoryKeyspace, MemoryPinLockout, MemorySessionStore
+from bot.redis_store import RedisPinLockout, RedisSessionStore, connect_redis
+from bot.runtime import keys_for
 from bot.sessions import (
     Claim,
     ConversationBusy,
@@ -18,13 +21,24 @@ from bot.sessions import (
     Session,
     SessionStore,
     StoreUnavailable,
-    open_redis,
 )
 
 
+def make_store(client, **options) -> SessionStore:
+    if isinstance(client, MemoryKeyspace):
+        return MemorySessionStore(client, keys=keys_for(client), **options)
+    return RedisSessionStore(client, keys=keys_for(client), **options)
+
+
+def make_lockout(client) -> PinLockout:
+    if isinstance(client, MemoryKeyspace):
+        return MemoryPinLockout(client, keys=keys_for(client))
+    return RedisPinLockout(client, keys=keys_for(client))
+
+
 @pytest.fixture
-def store(any_redis: redis.Redis) -> SessionStore:
-    return SessionStore(any_redis, wait_seconds=0.2, lock_ttl_ms=2000)
+def store(any_redis) -> SessionStore:
+    return make_store(any_redis, wait_seconds=0.2, lock_ttl_ms=2000)
 
 
 def test_new_conversation_starts_with_an_empty_session(store: SessionStore) -> None:
@@ -67,8 +81,8 @@ def test_one_conversation_is_handled_by_one_worker_at_a_time(store: SessionStore
     assert isinstance(other, Claim)
 
 
-def test_a_waiting_message_runs_once_the_lock_is_released(any_redis: redis.Redis) -> None:
-    store = SessionStore(any_redis, wait_seconds=5)
+def test_a_waiting_message_runs_once_the_lock_is_released(any_redis) -> None:
+    store = make_store(any_redis, wait_seconds=2)
     held = store.begin("c", "a")
     assert isinstance(held, Claim)
     got: list[Claim | str] = []
@@ -80,19 +94,35 @@ def test_a_waiting_message_runs_once_the_lock_is_released(any_redis: redis.Redis
     assert isinstance(got[0], Claim) and got[0].session.state == "menu"
 
 
-def test_an_expired_lock_taken_by_another_worker_is_not_overwritten(
-    any_redis: redis.Redis,
-) -> None:
-    store = SessionStore(any_redis, lock_ttl_ms=50, wait_seconds=2)
-    slow = store.begin("c", None)
+def test_the_lock_wait_is_at_most_two_seconds_by_default(any_redis) -> None:
+    store = make_store(any_redis)
+    assert store.wait_seconds <= 2.0
+    assert store.lock_ttl_ms <= 3_000, "an orphaned lock frees its conversation within 5 s"
+
+
+def test_a_session_changed_by_another_message_meanwhile_is_not_overwritten(any_redis) -> None:
+    store = make_store(any_redis, lock_ttl_ms=50, wait_seconds=2)
+    slow = store.begin("c", "slow")
     assert isinstance(slow, Claim)
-    fast = store.begin("c", None)  # waits until the slow worker's lock expires
+    fast = store.begin("c", "fast")  # waits until the slow worker's lock expires
     assert isinstance(fast, Claim)
     fast.session.state = "menu"
-    assert store.finish(fast, fast.session, "[]")
+    assert store.finish(fast, fast.session, '["fast"]')
     slow.session.state = "ask_pin"
-    assert not store.finish(slow, slow.session, "[]")
+    assert not store.finish(slow, slow.session, '["slow"]')
     assert store.load("c").state == "menu"
+    assert store.begin("c", "slow") == '["slow"]', "what the customer was told is replayed"
+
+
+def test_a_step_that_outlived_its_lock_still_saves_when_nothing_changed(any_redis) -> None:
+    store = make_store(any_redis, lock_ttl_ms=30, wait_seconds=0.2)
+    claim = store.begin("c", "SM-slow")
+    assert isinstance(claim, Claim)
+    threading.Event().wait(0.1)  # the lock has expired; no other message came
+    claim.session.state = "menu"
+    assert store.finish(claim, claim.session, '["Booking cancelled. Fee: £15.00"]')
+    assert store.load("c").state == "menu"
+    assert store.begin("c", "SM-slow") == '["Booking cancelled. Fee: £15.00"]'
 
 
 def test_abort_releases_lock_and_claim_so_the_retry_runs(store: SessionStore) -> None:
@@ -104,60 +134,90 @@ def test_abort_releases_lock_and_claim_so_the_retry_runs(store: SessionStore) ->
 
 def test_keys_of_one_conversation_share_a_cluster_hash_tag() -> None:
     keys = Keys()
-    tags = {
-        k[k.index("{") : k.index("}") + 1]
-        for k in (keys.session("sms:1"), keys.lock("sms:1"), keys.delivery("sms:1", "SM1"))
-    }
-    assert tags == {"{sms:1}"}
+    names = (
+        keys.session("sms:1"),
+        keys.lock("sms:1"),
+        keys.version("sms:1"),
+        keys.delivery("sms:1", "SM1"),
+    )
+    assert {k[k.index("{") : k.index("}") + 1] for k in names} == {"{sms:1}"}
+    lockout = (keys.pin_attempts("id:447700900123"), keys.pin_attempts("conv:sms:447700900123"))
+    assert {k[k.index("{") : k.index("}") + 1] for k in lockout} == {"{pin}"}
 
 
-def test_unreadable_session_record_starts_over(store: SessionStore, any_redis: redis.Redis) -> None:
+def test_unreadable_session_record_starts_over(store: SessionStore, any_redis) -> None:
     any_redis.set(store.keys.session("c"), b"\xff not json")
     claim = store.begin("c", None)
     assert isinstance(claim, Claim) and claim.session == Session()
 
 
 def test_unreachable_redis_raises_store_unavailable() -> None:
-    client = open_redis("redis://127.0.0.1:1/0")
-    store = SessionStore(client)
+    client = connect_redis("redis://127.0.0.1:1/0")
     with pytest.raises(StoreUnavailable):
-        store.begin("c", "d")
+        RedisSessionStore(client).begin("c", "d")
     with pytest.raises(StoreUnavailable):
-        PinLockout(client).locked_until(["x"], 0)
+        RedisPinLockout(client).attempt(["x"], 0)
+
+
+def test_the_connection_pool_blocks_at_the_thread_count() -> None:
+    client = connect_redis("redis://127.0.0.1:1/0", max_connections=3)
+    pool = client.connection_pool
+    assert isinstance(pool, redis.BlockingConnectionPool)
+    assert pool.max_connections == 3
+    assert pool.timeout <= 1.0
+    assert pool.connection_kwargs["socket_timeout"] <= 1.0
+    assert pool.connection_kwargs["socket_connect_timeout"] <= 1.0
+
+
+IDS = ["id:447700900123", "conv:sms:447700900123"]
 
 
 class TestPinLockout:
-    def test_five_failures_within_fifteen_minutes_lock_for_fifteen_minutes(
-        self, any_redis: redis.Redis
+    def test_five_attempts_within_fifteen_minutes_then_refused_until_a_slot_frees(
+        self, any_redis
     ) -> None:
-        lockout = PinLockout(any_redis)
-        ids = ["id:447700900123", "conv:sms:447700900123"]
-        for n in range(4):
-            assert not lockout.record_failure(ids, 1000.0 + n)
-            assert lockout.locked_until(ids, 1000.0 + n) is None
-        assert lockout.record_failure(ids, 1004.0)
-        assert lockout.locked_until(ids, 1005.0) == 1004.0 + 900
-        assert lockout.locked_until(ids, 1004.0 + 899) is not None
-        assert lockout.locked_until(ids, 1004.0 + 901) is None
+        lockout = make_lockout(any_redis)
+        for n in range(5):
+            assert lockout.attempt(IDS, 1000.0 + n) is None
+        assert lockout.locked_until(IDS, 1004.0) == 1000.0 + 900
+        assert lockout.attempt(IDS, 1005.0) == 1000.0 + 900
+        assert lockout.attempt(IDS, 1000.0 + 899) == 1000.0 + 900
+        assert lockout.attempt(IDS, 1000.0 + 900) is None, "the first attempt left the window"
 
-    def test_failures_older_than_the_window_do_not_count(self, any_redis: redis.Redis) -> None:
-        lockout = PinLockout(any_redis)
-        for n in range(4):
-            lockout.record_failure(["id:1"], 1000.0 + n)
-        assert not lockout.record_failure(["id:1"], 1000.0 + 901)
+    def test_a_refused_attempt_is_not_counted(self, any_redis) -> None:
+        lockout = make_lockout(any_redis)
+        for n in range(5):
+            lockout.attempt(IDS, 10.0 + n)
+        for _ in range(20):
+            assert lockout.attempt(IDS, 20.0) is not None
+        assert lockout.attempt(IDS, 10.0 + 901) is None
 
-    def test_one_conversation_trying_many_numbers_is_locked_too(
-        self, any_redis: redis.Redis
-    ) -> None:
-        lockout = PinLockout(any_redis)
-        locked = [lockout.record_failure([f"id:{n}", "conv:telegram:5"], 10.0) for n in range(5)]
-        assert locked == [False] * 4 + [True]
-        assert lockout.locked_until(["id:999", "conv:telegram:5"], 11.0) is not None
-        assert lockout.locked_until(["id:999", "conv:telegram:6"], 11.0) is None
+    def test_one_conversation_trying_many_numbers_is_locked_too(self, any_redis) -> None:
+        lockout = make_lockout(any_redis)
+        allowed = [lockout.attempt([f"id:{n}", "conv:telegram:5"], 10.0) for n in range(6)]
+        assert allowed == [None] * 5 + [10.0 + 900]
+        assert lockout.attempt(["id:999", "conv:telegram:5"], 11.0) is not None
+        assert lockout.attempt(["id:999", "conv:telegram:6"], 11.0) is None
 
-    def test_clear_forgets_failures(self, any_redis: redis.Redis) -> None:
-        lockout = PinLockout(any_redis)
-        for n in range(4):
-            lockout.record_failure(["id:1"], 10.0 + n)
+    def test_clear_forgets_attempts(self, any_redis) -> None:
+        lockout = make_lockout(any_redis)
+        for n in range(5):
+            lockout.attempt(["id:1"], 10.0 + n)
         lockout.clear(["id:1"])
-        assert not lockout.record_failure(["id:1"], 20.0)
+        assert lockout.attempt(["id:1"], 20.0) is None
+
+    def test_parallel_attempts_never_exceed_five(self, any_redis) -> None:
+        lockout = make_lockout(any_redis)
+        allowed: list[float | None] = []
+        go = threading.Barrier(40)
+
+        def guess() -> None:
+            go.wait()
+            allowed.append(lockout.attempt(IDS, 500.0))
+
+        threads = [threading.Thread(target=guess) for _ in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        assert allowed.count(None) == 5
