@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")
+"""What the built-in backend can use (Heroku's `postgres://` included)."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TWILIO_CONNECTION_OVERRIDES = "ct=2000&rt=12000&tt=15000&rc=3&rp=all"
 """Connect and read timeouts, total time, retry count and policy (every failure, a 503
@@ -72,6 +74,12 @@ class Settings:
             raise ValueError(
                 f"TIMEZONE {timezone!r} is not a known time zone (e.g. Europe/London)"
             ) from None
+        database_url = get("DATABASE_URL")
+        if database_url is not None:
+            scheme = database_url.split("://", 1)[0].split("+", 1)[0].lower()
+            if "://" not in database_url or scheme not in DATABASE_SCHEMES:
+                given = f", not {scheme}://…" if "://" in database_url else ""
+                raise ValueError(f"DATABASE_URL must be a sqlite:// or postgresql:// URL{given}")
         log_level = (get("LOG_LEVEL") or defaults.log_level).upper()
         if log_level not in LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
@@ -80,7 +88,7 @@ class Settings:
             booking_backend=(get("BOOKING_BACKEND") or defaults.booking_backend).lower(),
             booking_api_url=get("BOOKING_API_URL"),
             booking_api_key=get("BOOKING_API_KEY"),
-            database_url=get("DATABASE_URL"),
+            database_url=database_url,
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
             telegram_api_url=(get("TELEGRAM_API_URL") or defaults.telegram_api_url).rstrip("/"),
