@@ -25,7 +25,7 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        if environ.get("CONTENT_LENGTH") or not _has_unsized_body(environ):
+        if not _has_unsized_body(environ):
             return self.app(environ, start_response)
         stream = environ["wsgi.input"]
         chunks, size = [], 0
@@ -48,13 +48,16 @@ class BodyLimit:
         body = b"".join(chunks)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
+        # now a body of known length: werkzeug ignores Content-Length next to chunked
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
         return self.app(environ, start_response)
 
 
 def _has_unsized_body(environ: dict[str, Any]) -> bool:
-    """A body with no declared length that the server ends for us (chunked, or terminated
-    input), so reading it to the end cannot wait on the client forever."""
+    """A chunked body (whose length is unknown whatever Content-Length says), or one without
+    a length that the server ends for us: reading it to the end cannot wait forever."""
     if environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS"):
         return False
-    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-    return chunked or bool(environ.get("wsgi.input_terminated"))
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return True
+    return not environ.get("CONTENT_LENGTH") and bool(environ.get("wsgi.input_terminated"))
