@@ -5,6 +5,7 @@ a body the bot cannot use is acknowledged with 200 and a log line."""
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import logging
 from collections import Counter
@@ -79,6 +80,7 @@ def reach(document: Any, path: tuple) -> Any:
     return document
 
 
+UPDATE_IDS = itertools.count(5_000_000)
 TEMPLATES = [(template, paths(template)) for template in _templates()]
 
 
@@ -88,11 +90,14 @@ def telegram_updates(draw: st.DrawFn) -> Any:
         return draw(json_values)  # not an update at all
     template, candidates = draw(st.sampled_from(TEMPLATES))
     update = copy.deepcopy(template)
+    update["update_id"] = next(UPDATE_IDS)  # a new delivery, not a replay of the last one
     for path in draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=3)):
         parent = reach(update, path[:-1])
         if isinstance(parent, dict) and draw(st.booleans()):
             parent.pop(path[-1], None)
-        elif isinstance(parent, dict) or (isinstance(parent, list) and path[-1] < len(parent)):
+        elif isinstance(parent, dict) or (
+            isinstance(parent, list) and isinstance(path[-1], int) and path[-1] < len(parent)
+        ):
             parent[path[-1]] = draw(json_values)
     return update
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bot.config import TWILIO_CONNECTION_OVERRIDES
+from bot.config import TWILIO_CONNECTION_OVERRIDES, Settings
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, new_sid, sms_params
 from tests.webhooks.conftest import SMS_URL, message_text
+from webhooks.app import create_app
 
 SENDER = "+447700900123"
 
@@ -79,3 +80,11 @@ def test_a_signature_over_other_overrides_is_refused(client):
     params = sms_params(SENDER, "hi")
     headers = {"X-Twilio-Signature": signature(f"{SMS_URL}#rc=5&rp=4xx", params)}
     assert client.post(SMS_URL, data=params, headers=headers).status_code == 403
+
+
+def test_overrides_set_by_hand_are_named_in_the_setting(settings, runtime):
+    custom = Settings(**{**settings.__dict__, "twilio_connection_overrides": "rc=3&rp=all"})
+    client = create_app(custom, runtime).test_client()
+    params = sms_params(SENDER, "hi")
+    headers = {"X-Twilio-Signature": signature(f"{SMS_URL}#rc=3&rp=all", params)}
+    assert client.post(SMS_URL, data=params, headers=headers).status_code == 200
