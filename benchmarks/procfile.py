@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 FACTORY = "webhooks.app:create_app()"
+GRANIAN_FACTORY = "webhooks.app:create_app"
+"""granian names the factory without the call (`--factory webhooks.app:create_app`)."""
 _VARIABLE = re.compile(r"\$\{(?P<braced>\w+)(?::-(?P<default>[^}]*))?\}|\$(?P<bare>\w+)")
 
 
@@ -39,6 +41,9 @@ def expand(command: str, env: Mapping[str, str]) -> list[str]:
 
 def with_factory(argv: list[str], factory: str) -> list[str]:
     """The same command serving another app factory (the benchmark's slowed-down backend)."""
+    if GRANIAN_FACTORY in argv and "--factory" in argv:
+        called = factory.removesuffix("()")
+        return [called if word == GRANIAN_FACTORY else word for word in argv]
     if FACTORY not in argv:
         raise ValueError(f"the Procfile's web: line does not serve {FACTORY}")
     return [factory if word == FACTORY else word for word in argv]

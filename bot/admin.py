@@ -82,6 +82,11 @@ def twilio_configure_number(
     found = client.incoming_phone_numbers.list(phone_number=e164, limit=1)
     if not found:
         raise ValueError(f"{e164} is not a number of this Twilio account")
+    # Connection overrides in the URL's fragment make Twilio retry a 503 (Redis or the
+    # database briefly unusable) instead of dropping the message; Twilio signs the URL with
+    # the fragment, and the webhook checks it so.
+    if "#" not in target:
+        target = f"{target}#{settings.twilio_connection_overrides}"
     client.incoming_phone_numbers(found[0].sid).update(sms_url=target, sms_method="POST")
     return f"{e164} now sends SMS and WhatsApp messages to {target} (POST)"
 

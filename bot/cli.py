@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from bot.config import Settings
 
@@ -50,15 +51,77 @@ def main(argv: Sequence[str] | None = None) -> int:
     reset.set_defaults(run=run_demo_reset)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING if args.command == "shell" else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Client libraries log whole requests (URLs with the bot token, Twilio's request) at INFO.
+    for noisy in ("httpx", "telegram", "twilio.http_client"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    secrets: list[str] = []
     try:
-        return args.run(args, Settings.from_env())
+        settings = Settings.from_env()
+        secrets = secret_values(settings)
+        return args.run(args, settings)
     except ValueError as exc:  # a setting that cannot work: say which, no traceback
-        print(f"booking-bot: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc), secrets, status=2)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # an operator command ends in one line, never a traceback
+        return fail(explain(exc), secrets)
+
+
+def fail(message: str, secrets: list[str], status: int = 1) -> int:
+    for secret in secrets:
+        message = message.replace(secret, "<hidden>")
+    print(f"booking-bot: {message}", file=sys.stderr)
+    return status
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Everything that must never be printed: tokens, and passwords inside URLs."""
+    values = [
+        settings.telegram_bot_token,
+        settings.telegram_webhook_secret,
+        settings.twilio_auth_token,
+    ]
+    for url in (settings.redis_url, settings.database_url):
+        if url:
+            password = urlsplit(url).password
+            values.append(password)
+    return sorted({v for v in values if v and len(v) >= 3}, key=len, reverse=True)
+
+
+def explain(exc: Exception) -> str:
+    """One line saying what went wrong and which setting or service is involved."""
+    from redis import RedisError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+    from twilio.base.exceptions import TwilioException
+
+    from bot.backends.protocol import BackendUnavailable
+    from bot.sessions import StoreUnavailable
+
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, InvalidToken):
+        return "Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)"
+    if isinstance(exc, NetworkError) and "Unauthorized" in str(exc):
+        return "Telegram refused TELEGRAM_BOT_TOKEN (check it with @BotFather)"
+    if isinstance(exc, NetworkError):
+        return f"cannot reach Telegram at TELEGRAM_API_URL: {exc}"
+    if isinstance(exc, TelegramError):
+        return f"Telegram answered: {exc}"
+    if isinstance(exc, TwilioException):
+        return f"Twilio answered: {getattr(exc, 'msg', exc)}"
+    if _is_connection_error(exc):
+        return f"cannot reach the service: {detail}"
+    if isinstance(exc, StoreUnavailable | RedisError):
+        return f"Redis at REDIS_URL is not usable: {exc}"
+    if isinstance(exc, BackendUnavailable):
+        return f"DATABASE_URL / the booking backend is not usable: {exc}"
+    return detail
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    """requests' and httpx's connection failures (Twilio's client uses requests)."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"ConnectionError", "ConnectError", "Timeout", "TimeoutException"})
 
 
 def run_shell(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,6 +136,10 @@ def run_shell(args: argparse.Namespace, settings: Settings) -> int:
             print(f"booking-bot: {args.phone!r} is not a phone number", file=sys.stderr)
             return 2
     runtime = build_runtime(settings)
+    if not runtime.store.ping():
+        runtime.close()
+        print("booking-bot: Redis at REDIS_URL is not reachable", file=sys.stderr)
+        return 1
     try:
         return console.run(runtime.engine, args.channel, phone, sys.stdin, sys.stdout)
     except KeyboardInterrupt:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql")
+"""What the built-in backend can use (Heroku's `postgres://` included)."""
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TWILIO_CONNECTION_OVERRIDES = "ct=2000&rt=12000&tt=15000&rc=3&rp=all"
+"""Connect and read timeouts, total time, retry count and policy (every failure, a 503
+included) that `twilio configure-number` puts in the webhook URL's fragment.
+https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides"""
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,10 @@ class Settings:
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     public_url: str | None = None
+    log_level: str = "INFO"
+    web_concurrency: int = 1
+    """Worker processes the Procfile starts (WEB_CONCURRENCY); more than one needs REDIS_URL."""
+    twilio_connection_overrides: str = TWILIO_CONNECTION_OVERRIDES
     session_ttl_seconds: int = 1800
     business_name: str = "Demo Cabs & Cleaning"
     timezone: str = "Europe/London"
@@ -61,7 +73,10 @@ class Settings:
                 return False
             raise ValueError(f"{name} must be on or off, not {value!r}")
 
-        def whole(name: str, default: int) -> int:
+
+        defaults = cls()
+
+        def number(name: str, default: int) -> int:
             value = get(name)
             if value is None:
                 return default
@@ -70,30 +85,49 @@ class Settings:
             except ValueError:
                 raise ValueError(f"{name} must be a whole number, not {value!r}") from None
 
-        defaults = cls()
+        timezone = get("TIMEZONE") or defaults.timezone
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"TIMEZONE {timezone!r} is not a known time zone (e.g. Europe/London)"
+            ) from None
+        database_url = get("DATABASE_URL")
+        if database_url is not None:
+            scheme = database_url.split("://", 1)[0].split("+", 1)[0].lower()
+            if "://" not in database_url or scheme not in DATABASE_SCHEMES:
+                given = f", not {scheme}://…" if "://" in database_url else ""
+                raise ValueError(f"DATABASE_URL must be a sqlite:// or postgresql:// URL{given}")
+        log_level = (get("LOG_LEVEL") or defaults.log_level).upper()
+        if log_level not in LOG_LEVELS:
+            raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
         return cls(
             redis_url=get("REDIS_URL"),
             booking_backend=(get("BOOKING_BACKEND") or defaults.booking_backend).lower(),
             booking_api_url=get("BOOKING_API_URL"),
             booking_api_key=get("BOOKING_API_KEY"),
-            database_url=get("DATABASE_URL"),
+            database_url=database_url,
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
             telegram_api_url=(get("TELEGRAM_API_URL") or defaults.telegram_api_url).rstrip("/"),
             twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
             public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
-            session_ttl_seconds=int(get("SESSION_TTL_SECONDS") or defaults.session_ttl_seconds),
+            log_level=log_level,
+            web_concurrency=number("WEB_CONCURRENCY", defaults.web_concurrency),
+            twilio_connection_overrides=get("TWILIO_CONNECTION_OVERRIDES")
+            or defaults.twilio_connection_overrides,
+            session_ttl_seconds=number("SESSION_TTL_SECONDS", defaults.session_ttl_seconds),
             business_name=get("BUSINESS_NAME") or defaults.business_name,
-            timezone=get("TIMEZONE") or defaults.timezone,
+            timezone=timezone,
             phone_region=(get("PHONE_REGION") or defaults.phone_region).upper(),
-            late_cancel_hours=int(get("LATE_CANCEL_HOURS") or defaults.late_cancel_hours),
+            late_cancel_hours=number("LATE_CANCEL_HOURS", defaults.late_cancel_hours),
             late_cancel_fee=get("LATE_CANCEL_FEE") or defaults.late_cancel_fee,
             currency=(get("CURRENCY") or defaults.currency).upper(),
-            max_body_bytes=int(get("MAX_BODY_BYTES") or defaults.max_body_bytes),
+            max_body_bytes=number("MAX_BODY_BYTES", defaults.max_body_bytes),
             demo_data=on_off("DEMO_DATA"),
             pin_pepper=get("PIN_PEPPER"),
-            pin_hash_time_cost=whole("PIN_HASH_TIME_COST", defaults.pin_hash_time_cost),
-            pin_hash_memory_kib=whole("PIN_HASH_MEMORY_KIB", defaults.pin_hash_memory_kib),
+            pin_hash_time_cost=number("PIN_HASH_TIME_COST", defaults.pin_hash_time_cost),
+            pin_hash_memory_kib=number("PIN_HASH_MEMORY_KIB", defaults.pin_hash_memory_kib),
             secrets_key=get("SECRETS_KEY"),
         )

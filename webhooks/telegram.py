@@ -4,18 +4,23 @@ Telegram runs the method in the response body only after the response arrives, s
 through the Bot API during the request reaches the chat first. The last message therefore rides
 in the body and everything before it is sent here, in order: a single plain answer costs no
 outbound call at all. https://core.telegram.org/bots/api#making-requests-when-getting-updates
+
+An update the bot cannot use is acknowledged (200) with a log line: a 5xx would only make
+Telegram send it again and again. Only a store or backend that is down for now answers 503.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
-from telegram import Update
 
-from bot.channels.telegram import callback_query_id, incoming_from_update, render_methods
-from webhooks.resources import current
+from bot.channels.telegram import ParsedUpdate, parse_update, render_methods
+from bot.messages import Incoming, Reply
+from webhooks import logs
+from webhooks.resources import Resources, current
 
 log = logging.getLogger(__name__)
 
@@ -39,28 +44,54 @@ def webhook() -> Response:
     if not isinstance(data, dict):
         log.warning("telegram: unreadable update body ignored")
         return ok()
-    try:
-        # No bot object: nothing here uses the update's shortcut methods.
-        update = Update.de_json(data, None)
-    except Exception:  # any shape python-telegram-bot cannot read: never worth a retry
-        log.warning("telegram: malformed update %r ignored", data.get("update_id"))
-        return ok()
-    incoming = incoming_from_update(update)
-    if incoming is None:
-        kinds = sorted(k for k in data if k != "update_id")
-        log.info("telegram: update %s (%s) not handled", update.update_id, ",".join(kinds))
-        return ok()
+    with logs.handling("telegram") as handled:
+        parsed = parse_update(data)
+        if parsed.incoming is None:
+            log.info("telegram: update %s (%s) not handled", parsed.update_id, parsed.kind)
+            return answer(
+                [acknowledge(parsed.callback_query_id)] if parsed.callback_query_id else []
+            )
+        handled.chat = logs.chat_hash(parsed.incoming.key)
+        if parsed.partial:
+            log.info("telegram: update %s read in part (%s)", parsed.update_id, parsed.kind)
+        replies, replayed = resources.runtime.engine.handle_delivery(parsed.incoming)
+        handled.outcome = "replayed" if replayed else "answered"
+        return send(resources, parsed, parsed.incoming, replies, replayed=replayed)
 
-    replies, replayed = resources.runtime.engine.handle_delivery(incoming)
-    methods = render_methods(replies, incoming, callback_query_id=callback_query_id(update))
+
+def send(
+    resources: Resources,
+    parsed: ParsedUpdate,
+    incoming: Incoming,
+    replies: list[Reply],
+    *,
+    replayed: bool,
+) -> Response:
+    try:
+        methods = render_methods(replies, incoming, callback_query_id=parsed.callback_query_id)
+    except Exception:  # a reply that cannot be rendered must not become a stored, replayed 500
+        log.exception("telegram: update %s: the replies could not be rendered", parsed.update_id)
+        methods = [acknowledge(parsed.callback_query_id)] if parsed.callback_query_id else []
+    assert resources.bot_api is not None
+    # The PIN message goes with retries, and never in the body, where a failure would go
+    # unnoticed. A replay makes no outbound calls: the first run made them.
+    deletes = [m for m in methods if m["method"] == "deleteMessage"]
+    methods = [m for m in methods if m["method"] != "deleteMessage"]
+    if not replayed:
+        for method in deletes:
+            resources.bot_api.delete_message(method, incoming.key)
     if not methods:
         return ok()
     body_index = last_send_message(methods)
     if not replayed:
         for method in methods[:body_index] + methods[body_index + 1 :]:
             resources.bot_api.call(method, incoming.key)
-    log.info("conversation %s: update %s answered", incoming.key, update.update_id)
-    return jsonify(methods[body_index])
+    return answer([methods[body_index]])
+
+
+def acknowledge(callback_query_id: str) -> dict[str, Any]:
+    """Stops the button's spinner: every press is answered, even one the bot cannot use."""
+    return {"method": "answerCallbackQuery", "callback_query_id": callback_query_id}
 
 
 def last_send_message(methods: list[dict]) -> int:
@@ -68,6 +99,10 @@ def last_send_message(methods: list[dict]) -> int:
         if methods[index]["method"] == "sendMessage":
             return index
     return len(methods) - 1
+
+
+def answer(methods: list[dict[str, Any]]) -> Response:
+    return jsonify(methods[0]) if methods else ok()
 
 
 def ok() -> Response:

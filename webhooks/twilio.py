@@ -1,7 +1,11 @@
 """POST /twilio/sms: SMS and WhatsApp messages from Twilio, answered with TwiML.
 
 Twilio signs the URL it called plus the POST parameters with the account's auth token
-(https://www.twilio.com/docs/usage/webhooks/webhooks-security).
+(https://www.twilio.com/docs/usage/webhooks/webhooks-security). With connection overrides
+(https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides) the URL configured
+carries a fragment (`#rc=3&rp=all`) that never reaches us but is part of the URL Twilio signs,
+so a signature over the public URL plus the fragment `booking-bot twilio configure-number`
+sets is accepted, as is one over the plain URL (a number configured without overrides).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.sms import render_text
 from bot.messages import Incoming
+from bot.phones import normalize_phone
+from webhooks import logs
 from webhooks.resources import current
 
 log = logging.getLogger(__name__)
@@ -32,23 +38,42 @@ def sms() -> Response:
         abort(404)
     validator = RequestValidator(settings.twilio_auth_token)
     signature = request.headers.get(SIGNATURE_HEADER, "")
+    url = signed_url(settings.public_url)
     # request.form keeps repeated keys; the validator signs every value of each, as Twilio does.
-    if not signature or not validator.validate(
-        signed_url(settings.public_url), request.form, signature
-    ):
+    candidates = [url, f"{url}#{settings.twilio_connection_overrides}"]
+    if not signature or not any(validator.validate(u, request.form, signature) for u in candidates):
         abort(403)
 
-    incoming = incoming_from_form(request.form)
-    if incoming is None:
-        log.warning("twilio: request without From or MessageSid ignored")
+    form = request.form
+    if is_status_callback(form):
+        log.info(
+            "twilio: status %s of message %s (not a message to answer)",
+            form.get("MessageStatus") or form.get("SmsStatus"),
+            form.get("MessageSid"),
+        )
         return twiml(MessagingResponse())
-    replies, _ = current().runtime.engine.handle_delivery(incoming)
-    answer = MessagingResponse()
-    body = render_text(replies)
-    if body:
-        answer.message(body)
-    log.info("conversation %s: message %s answered", incoming.key, incoming.delivery_id)
-    return twiml(answer)
+    with logs.handling("sms") as handled:
+        incoming = incoming_from_form(form)
+        if incoming is None:
+            log.warning("twilio: request without From or MessageSid ignored")
+            return twiml(MessagingResponse())
+        handled.channel = incoming.channel
+        handled.chat = logs.chat_hash(incoming.key)
+        if incoming.phone is None:
+            # A short code, an alphanumeric sender or junk: nothing to log in with, and no way
+            # to answer it (a reply would be billed and go nowhere).
+            log.info(
+                "twilio: message %s from a sender that is not a phone number", incoming.delivery_id
+            )
+            handled.outcome = "not-a-phone-number"
+            return twiml(MessagingResponse())
+        replies, replayed = current().runtime.engine.handle_delivery(incoming)
+        handled.outcome = "replayed" if replayed else "answered"
+        answer = MessagingResponse()
+        body = render_text(replies)
+        if body:
+            answer.message(body)
+        return twiml(answer)
 
 
 def signed_url(public_url: str | None) -> str:
@@ -58,8 +83,17 @@ def signed_url(public_url: str | None) -> str:
     return request.url
 
 
+def is_status_callback(form: Mapping[str, str]) -> bool:
+    """A delivery report about a message the business sent (sent, delivered, failed, ...),
+    posted to the same URL: it has a status but no Body.
+    https://www.twilio.com/docs/messaging/guides/track-outbound-message-status"""
+    status = form.get("MessageStatus") or form.get("SmsStatus") or ""
+    return "Body" not in form and status.lower() not in ("", "received")
+
+
 def incoming_from_form(form: Mapping[str, str]) -> Incoming | None:
     """The message in Twilio's webhook parameters; None without a sender or message id.
+    `phone` is None when the sender is not a valid phone number.
     https://www.twilio.com/docs/messaging/guides/webhook-request"""
     sender = form.get("From", "").strip()
     sid = form.get("MessageSid", "").strip()
@@ -75,11 +109,19 @@ def incoming_from_form(form: Mapping[str, str]) -> Incoming | None:
         channel=channel,
         conversation=number.removeprefix("+"),
         text=form.get("Body", ""),
-        phone=number,
+        phone=number if sender_number(number) else None,
         message_id=sid,
         delivery_id=sid,
         has_media=media > 0,
     )
+
+
+def sender_number(number: str) -> bool:
+    """Twilio gives a phone sender in E.164 (`+447700900123`); anything else (`12345`,
+    `VERIFY`, a short code) is not someone who can log in or be answered."""
+    if not number.startswith("+") or not number[1:].isdigit():
+        return False
+    return normalize_phone(number) == number[1:]
 
 
 def twiml(answer: MessagingResponse) -> Response:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -18,6 +22,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
+    User,
 )
 
 from bot.messages import Incoming, Option, Reply
@@ -35,26 +40,70 @@ NUMBERED = "opt:"
 SHARE_PHONE = "Share my phone number"
 
 
+@dataclass(frozen=True)
+class ParsedUpdate:
+    """What the webhook needs from one update body."""
+
+    update_id: int | None
+    incoming: Incoming | None
+    """None when there is nothing for the conversation (other kinds, groups, bots, junk)."""
+    callback_query_id: str | None = None
+    """A button press to acknowledge, even when the press itself is unusable."""
+    kind: str = "unknown"
+    partial: bool = False
+    """Read field by field because python-telegram-bot could not parse the whole update."""
+
+
+def parse_update(data: Mapping[str, Any]) -> ParsedUpdate:
+    """Read an update body. Never raises: what cannot be read gives `incoming=None`.
+
+    python-telegram-bot reads the whole update; when that fails (older payloads without `is_bot`,
+    a `chat` without `type`, wrong types) the chat, text, message id and callback id are read
+    field by field, so the customer still gets an answer and a button press is still answered.
+    """
+    kind = next((k for k in data if k != "update_id"), "unknown")
+    update_id = _int(data.get("update_id"))
+    query = data.get("callback_query")
+    callback_id = _str(query.get("id")) if isinstance(query, Mapping) else None
+    if update_id is None:
+        return ParsedUpdate(None, None, callback_id, kind)
+    try:
+        incoming = incoming_from_update(Update.de_json(dict(data), None))
+    except Exception:  # any shape python-telegram-bot cannot read: read what can be read
+        return ParsedUpdate(update_id, _incoming_from_fields(data), callback_id, kind, True)
+    return ParsedUpdate(update_id, incoming, callback_id, kind)
+
+
 def incoming_from_update(update: Update) -> Incoming | None:
     """The neutral message, or None for what the bot does not handle (other update kinds,
-    other bots, group chats, service messages)."""
+    other bots, group chats, service messages, fields of the wrong type)."""
+    update_id = _int(update.update_id)
+    if update_id is None:
+        return None
     if update.message is not None:
-        return _from_message(update.update_id, update.message)
+        return _from_message(update_id, update.message, edited=False)
+    if update.edited_message is not None:
+        return _from_message(update_id, update.edited_message, edited=True)
     if update.callback_query is not None:
-        return _from_callback(update)
+        return _from_callback(update_id, update.callback_query)
     return None
 
 
-def _from_message(update_id: int, message: Message) -> Incoming | None:
-    sender = message.from_user
-    if sender is None or sender.is_bot or message.chat.type != "private":
+def _from_message(update_id: int, message: Message, *, edited: bool) -> Incoming | None:
+    sender, chat = message.from_user, message.chat
+    if not isinstance(sender, User) or not isinstance(chat, Chat):
+        return None
+    if sender.is_bot is not False or chat.type != "private" or _int(chat.id) is None:
         return None
     phone = None
-    if message.contact is not None and message.contact.user_id == sender.id:
-        phone = message.contact.phone_number  # only the sender's own number is vouched for
+    contact = message.contact
+    if contact is not None and contact.user_id == sender.id and _str(contact.phone_number):
+        phone = contact.phone_number  # only the sender's own number is vouched for
     location = None
     if message.location is not None:
-        location = (message.location.latitude, message.location.longitude)
+        latitude, longitude = message.location.latitude, message.location.longitude
+        if _number(latitude) and _number(longitude):
+            location = (float(latitude), float(longitude))
     has_media = any(
         (
             message.photo,
@@ -67,46 +116,124 @@ def _from_message(update_id: int, message: Message) -> Incoming | None:
             message.video_note,
         )
     )
-    text = message.text or message.caption or ""
-    if not (text or message.contact or location or has_media):
+    text = _str(message.text) or _str(message.caption) or ""
+    if not (text or phone or location or has_media or contact is not None):
         return None  # a service message (pinned, member joined, ...)
     return Incoming(
         channel="telegram",
-        conversation=str(message.chat.id),
+        conversation=str(chat.id),
         text=text,
         phone=phone,
         location=location,
-        message_id=str(message.message_id),
+        message_id=_message_id(message.message_id),
         delivery_id=str(update_id),
         has_media=has_media,
+        edited=edited,
     )
 
 
-def _from_callback(update: Update) -> Incoming | None:
-    query = update.callback_query
-    assert query is not None
-    if query.from_user.is_bot or query.data is None:
+def _from_callback(update_id: int, query: CallbackQuery) -> Incoming | None:
+    sender = query.from_user
+    if not isinstance(sender, User) or sender.is_bot is not False or _int(sender.id) is None:
         return None
-    chat = query.message.chat if query.message is not None else None
+    message = query.message
+    chat = message.chat if message is not None else None
+    if chat is not None and (not isinstance(chat, Chat) or _int(chat.id) is None):
+        return None
     if chat is not None and chat.type != "private":
         return None
-    conversation = str(chat.id if chat is not None else query.from_user.id)
-    text, button = "", query.data
-    number = query.data.removeprefix(NUMBERED)
-    if query.data.startswith(NUMBERED) and number.isdigit():
+    return _press(update_id, chat.id if chat is not None else sender.id, query.data)
+
+
+def _press(update_id: int, chat_id: int, data: Any) -> Incoming | None:
+    data = _str(data)
+    if data is None:
+        return None
+    text, button = "", data
+    number = data.removeprefix(NUMBERED)
+    if data.startswith(NUMBERED) and number.isdigit():
         text, button = number, None  # read as if the customer typed the option's number
     # message_id stays None: the message a button sits on is the bot's own, never to be deleted
     return Incoming(
         channel="telegram",
-        conversation=conversation,
+        conversation=str(chat_id),
         text=text,
         button=button,
-        delivery_id=str(update.update_id),
+        delivery_id=str(update_id),
     )
 
 
+def _incoming_from_fields(data: Mapping[str, Any]) -> Incoming | None:
+    """Chat, text and message id of a message, or chat and data of a button press, read
+    without python-telegram-bot. Only private chats with a human sender, as above."""
+    update_id = _int(data.get("update_id"))
+    if update_id is None:
+        return None
+    for key, edited in (("message", False), ("edited_message", True)):
+        message = data.get(key)
+        if isinstance(message, Mapping):
+            chat_id = _private_chat(message.get("chat"), message.get("from"))
+            text = _str(message.get("text")) or _str(message.get("caption"))
+            if chat_id is None or not text:
+                return None
+            return Incoming(
+                channel="telegram",
+                conversation=str(chat_id),
+                text=text,
+                message_id=_message_id(message.get("message_id")),
+                delivery_id=str(update_id),
+                edited=edited,
+            )
+    query = data.get("callback_query")
+    if not isinstance(query, Mapping):
+        return None
+    sender = query.get("from")
+    message = query.get("message")
+    if isinstance(message, Mapping) and "chat" in message:
+        chat_id = _private_chat(message.get("chat"), sender)
+    else:
+        chat_id = _private_chat({"id": _field(sender, "id"), "type": "private"}, sender)
+    return _press(update_id, chat_id, query.get("data")) if chat_id is not None else None
+
+
+def _private_chat(chat: Any, sender: Any) -> int | None:
+    """The chat id of a private chat with a human, else None. Older payloads have no chat
+    `type`; a private chat's id is then its user's id."""
+    chat_id, sender_id = _int(_field(chat, "id")), _int(_field(sender, "id"))
+    if chat_id is None or sender_id is None or _field(sender, "is_bot") is True:
+        return None
+    chat_type = _field(chat, "type")
+    if chat_type == "private" or (chat_type is None and chat_id == sender_id):
+        return chat_id
+    return None
+
+
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, Mapping) else None
+
+
+def _int(value: Any) -> int | None:
+    """An integer id as Telegram sends it (never a bool, a float or a string)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _message_id(value: Any) -> str | None:
+    """A deletable message id: a positive integer, else None (nothing to delete)."""
+    number = _int(value)
+    return str(number) if number is not None and number > 0 else None
+
+
 def callback_query_id(update: Update) -> str | None:
-    return update.callback_query.id if update.callback_query is not None else None
+    query = update.callback_query
+    return _str(query.id) if query is not None else None
 
 
 def render_methods(

@@ -1,8 +1,9 @@
-"""The app as Heroku runs it: the Procfile's gunicorn command with 2 workers, real Redis, a SQLite
+"""The app as Heroku runs it: the Procfile's granian command with 2 workers, real Redis, a SQLite
 database, the fake Bot API, and signed requests over real HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -100,6 +101,7 @@ def server(real_redis_server: redis.Redis, tmp_path_factory) -> Iterator[Server]
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "PUBLIC_URL")},
         "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
         "REDIS_URL": redis_url,
         "DATABASE_URL": database_url,
         "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
@@ -109,7 +111,7 @@ def server(real_redis_server: redis.Redis, tmp_path_factory) -> Iterator[Server]
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    log = (tmp / "gunicorn.log").open("wb")
+    log = (tmp / "server.log").open("wb")
     process = subprocess.Popen(
         ["bash", "-c", "exec " + procfile_command()],
         cwd=ROOT,
@@ -131,9 +133,9 @@ def server(real_redis_server: redis.Redis, tmp_path_factory) -> Iterator[Server]
                 pass
             time.sleep(0.05)
         else:
-            pytest.fail("gunicorn did not become healthy")
+            pytest.fail("the server did not become healthy")
         if process.poll() is not None:
-            pytest.fail(f"gunicorn exited: {(tmp / 'gunicorn.log').read_text()}")
+            pytest.fail(f"the server exited: {(tmp / 'server.log').read_text()}")
         yield Server(url, database_url, redis_url, client, bot_api, http)
     finally:
         http.close()
@@ -149,11 +151,13 @@ def server(real_redis_server: redis.Redis, tmp_path_factory) -> Iterator[Server]
         client.flushdb()
 
 
-def test_the_procfile_serves_the_factory_with_two_gthread_workers():
+def test_the_procfile_serves_the_factory_with_granian():
     words = shlex.split(procfile_command())
-    assert words[:2] == ["gunicorn", "webhooks.app:create_app()"]
-    assert "0.0.0.0:$PORT" in words
-    assert words[words.index("--worker-class") + 1] == "gthread"
+    assert words[0] == "granian"
+    assert words[words.index("--interface") + 1] == "wsgi"
+    assert "--factory" in words and "webhooks.app:create_app" in words
+    assert words[words.index("--host") + 1] == "0.0.0.0"
+    assert words[words.index("--port") + 1] == "$PORT"
 
 
 def test_healthz(server):
@@ -334,3 +338,96 @@ def test_telegram_login_list_and_late_cancellation(server):
     assert len(server.bot_api.methods("answerCallbackQuery")) == 3, "every press answered"
     assert len(server.bot_api.methods("deleteMessage")) == 1, "the PIN message deleted"
     backend.close()
+
+
+class SlowClients:
+    """Connections that send a request's headers a byte at a time and never finish."""
+
+    def __init__(self, url: str, count: int) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.sockets = [
+            socket.create_connection((host, int(port)), timeout=5) for _ in range(count)
+        ]
+        for sock in self.sockets:
+            sock.sendall(b"POST /telegram/webhook HTTP/1.1\r\nHost: bot\r\n")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._trickle, daemon=True)
+
+    def _trickle(self) -> None:
+        while not self._stop.wait(0.3):
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"X")
+
+    def __enter__(self) -> SlowClients:
+        self._thread.start()
+        time.sleep(1)  # every one of them is being read by now
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for sock in self.sockets:
+            sock.close()
+
+
+def test_forty_slow_clients_hold_up_no_customer(server):
+    """Under gunicorn's gthread each slow client held a worker thread: with 40 of them a
+    normal webhook waited more than 15 s. The server reads requests before handing them over."""
+    user = TelegramUser(user_id=8300, start=830)
+    with SlowClients(server.url, 40):
+        started = time.monotonic()
+        response = server.telegram(user.text("/start"))
+        took = time.monotonic() - started
+        assert response.status_code == 200
+        assert "Welcome" in response.json()["text"]
+        assert server.sms(f"+{SAM}", "MENU")  # answered, whatever the conversation's state
+    assert took < 2, f"a webhook took {took:.2f} s with 40 slow clients"
+
+
+def chunked(size: int):
+    sent = 0
+    while sent < size:
+        piece = min(8192, size - sent)
+        sent += piece
+        yield b" " * piece
+
+
+def test_a_chunked_body_over_the_cap_is_413(server):
+    limit = Settings().max_body_bytes
+    response = server.http.post(
+        f"{server.url}/telegram/webhook",
+        content=chunked(limit + 1),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+    )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    url = f"{server.url}/twilio/sms"
+    response = server.http.post(
+        url,
+        content=chunked(limit + 1),
+        headers={"X-Twilio-Signature": "x", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+
+
+def test_several_workers_without_redis_refuse_to_start(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WEB_CONCURRENCY")},
+        "PORT": str(free_port()),
+        "WEB_CONCURRENCY": "2",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bookings.db'}",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    result = subprocess.run(
+        ["bash", "-c", "exec " + procfile_command()],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "REDIS_URL is not set: set REDIS_URL" in output
+    assert "Traceback" not in output

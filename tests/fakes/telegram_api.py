@@ -32,6 +32,10 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.fail: set[str] = set()
         """Methods answered with 400 Bad Request."""
+        self.valid_tokens: set[str] | None = None
+        """When set, any other bot token is answered 401 Unauthorized, as Telegram does."""
+        self.flaky: dict[str, int] = {}
+        """Method -> how many of its next calls answer 502 Bad Gateway before it works again."""
         self.webhook: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -59,10 +63,17 @@ class FakeBotApi:
         with self._lock:
             self.calls.clear()
             self.fail.clear()
+            self.flaky.clear()
+            self.valid_tokens = None
 
     def _record(self, call: Call) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.calls.append(call)
+            if self.valid_tokens is not None and call.token not in self.valid_tokens:
+                return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            if self.flaky.get(call.method, 0) > 0:
+                self.flaky[call.method] -= 1
+                return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
         if call.method in self.fail:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: fake"}
         return 200, {"ok": True, "result": self._result(call)}

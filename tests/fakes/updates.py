@@ -118,3 +118,111 @@ def in_group(text: str, update_id: int = 98) -> dict[str, Any]:
             "text": text,
         },
     }
+
+
+# Real payloads. The first three are the Bot API's own examples
+# (https://core.telegram.org/bots/webhooks#testing-your-bot-with-updates): written before
+# `is_bot` and the chat `type` were required, so python-telegram-bot cannot read them whole.
+DOCS_START = {
+    "update_id": 10000,
+    "message": {
+        "date": 1441645532,
+        "chat": {
+            "last_name": "Test Lastname",
+            "id": 1111111,
+            "first_name": "Test",
+            "username": "Test",
+        },
+        "message_id": 1365,
+        "from": {
+            "last_name": "Test Lastname",
+            "id": 1111111,
+            "first_name": "Test",
+            "username": "Test",
+        },
+        "text": "/start",
+    },
+}
+DOCS_EDITED = {
+    "update_id": 10001,
+    "edited_message": {
+        "date": 1441645532,
+        "chat": {
+            "last_name": "Test Lastname",
+            "type": "private",
+            "id": 1111111,
+            "first_name": "Test",
+            "username": "Test",
+        },
+        "message_id": 1366,
+        "from": {
+            "last_name": "Test Lastname",
+            "id": 1111111,
+            "first_name": "Test",
+            "username": "Test",
+        },
+        "text": "Edited text",
+        "edit_date": 1441646600,
+    },
+}
+DOCS_CALLBACK = {
+    "update_id": 10002,
+    "callback_query": {
+        "id": "4382bfdwdsb323b2d9",
+        "from": {
+            "last_name": "Test Lastname",
+            "type": "private",
+            "id": 1111111,
+            "first_name": "Test",
+            "username": "Test",
+        },
+        "data": "Data from button callback",
+        "inline_message_id": "1234csdbsk4839",
+    },
+}
+CHANNEL_POST = {
+    "update_id": 10003,
+    "channel_post": {
+        "message_id": 7,
+        "sender_chat": {"id": -1001234567890, "title": "News", "type": "channel"},
+        "chat": {"id": -1001234567890, "title": "News", "type": "channel"},
+        "date": 1795000000,
+        "text": "1234",
+    },
+}
+MY_CHAT_MEMBER = {
+    "update_id": 10004,
+    "my_chat_member": {
+        "chat": {"id": 424242, "first_name": "Alex", "type": "private"},
+        "from": {"id": 424242, "is_bot": False, "first_name": "Alex", "language_code": "en"},
+        "date": 1795000000,
+        "old_chat_member": {
+            "user": {"id": BOT_ID, "is_bot": True, "first_name": "Demo", "username": "demo_bot"},
+            "status": "member",
+        },
+        "new_chat_member": {
+            "user": {"id": BOT_ID, "is_bot": True, "first_name": "Demo", "username": "demo_bot"},
+            "status": "kicked",
+            "until_date": 0,
+        },
+    },
+}
+
+
+def broken_updates(user: TelegramUser) -> dict[str, dict[str, Any]]:
+    """Bodies that gave HTTP 500 before: each a real update with one field missing or of the
+    wrong type."""
+    no_chat = user.text("BOOKINGS")
+    del no_chat["message"]["chat"]
+    float_data = user.press("BOOKINGS")
+    float_data["callback_query"]["data"] = 1.5
+    no_from = user.press("BOOKINGS")
+    del no_from["callback_query"]["from"]
+    text_id = user.text("1234")
+    text_id["message"]["message_id"] = "abc"
+    return {
+        "message-without-chat": no_chat,
+        "callback-data-a-float": float_data,
+        "callback-without-from": no_from,
+        "message-id-abc": text_id,
+    }

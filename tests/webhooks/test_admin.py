@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from twilio.http import HttpClient
@@ -13,7 +13,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from bot import admin
-from bot.config import Settings
+from bot.config import TWILIO_CONNECTION_OVERRIDES, Settings
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.webhooks.conftest import BOT_TOKEN
 
@@ -121,10 +121,22 @@ def test_configure_number_points_its_sms_webhook_at_the_app(settings):
     said = admin.twilio_configure_number(
         settings, "07700 900999", "https://bot.example.com", client=twilio_client(fake)
     )
-    assert fake.updates == [
-        (NUMBER_SID, {"SmsUrl": "https://bot.example.com/twilio/sms", "SmsMethod": "POST"})
-    ]
+    url = f"https://bot.example.com/twilio/sms#{TWILIO_CONNECTION_OVERRIDES}"
+    assert fake.updates == [(NUMBER_SID, {"SmsUrl": url, "SmsMethod": "POST"})]
     assert "+447700900999" in said
+
+
+def test_configure_number_asks_twilio_to_retry_a_503(settings):
+    """rc (retry count) and rp=all (retry on any failure, 5xx included) in the fragment."""
+    fake = FakeTwilioRest({"+447700900999": NUMBER_SID})
+    admin.twilio_configure_number(
+        settings, "+447700900999", "https://bot.example.com", client=twilio_client(fake)
+    )
+    [(_, data)] = fake.updates
+    overrides = dict(parse_qsl(urlsplit(data["SmsUrl"]).fragment))
+    assert int(overrides["rc"]) >= 1
+    assert overrides["rp"] == "all"
+    assert int(overrides["tt"]) <= 15000
 
 
 def test_configure_number_refuses_a_number_of_another_account(settings):

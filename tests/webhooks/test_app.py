@@ -226,9 +226,15 @@ class BrokenEngine:
         raise RuntimeError("a bug")
 
 
-def test_an_unexpected_error_is_a_json_500(runtime, sms, caplog):
+def test_an_unexpected_error_is_acknowledged_and_logged_never_a_retried_500(
+    runtime, sms, telegram, caplog
+):
+    """A bug would fail every retry the same way: the platform gets 200, the log the trace."""
     runtime.engine = BrokenEngine()
     response = sms.post(sms_params(SENDER, "hi"))
-    assert response.status_code == 500
-    assert response.get_json() == {"error": "Internal Server Error", "status": 500}
-    assert "unexpected error" in caplog.text
+    assert response.status_code == 200
+    assert message_text(response) == ""
+    response = telegram.post(TelegramUser().text("hi"))
+    assert (response.status_code, response.data) == (200, b"")
+    assert caplog.text.count("unexpected error") == 2
+    assert "RuntimeError: a bug" in caplog.text

@@ -87,7 +87,6 @@ def test_a_photo_is_media_and_its_caption_is_the_text():
     [
         from_bot("hello"),
         in_group("1234"),
-        USER.edited("BOOKINGS"),
         {
             "update_id": 5,
             "inline_query": {"id": "1", "from": USER.sender(), "query": "x", "offset": ""},
@@ -103,7 +102,7 @@ def test_a_photo_is_media_and_its_caption_is_the_text():
             },
         },
     ],
-    ids=["from-a-bot", "group-chat", "edited", "inline-query", "service-message"],
+    ids=["from-a-bot", "group-chat", "inline-query", "service-message"],
 )
 def test_what_the_bot_does_not_handle_gives_none(data):
     assert incoming_of(data) is None

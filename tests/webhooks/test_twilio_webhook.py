@@ -113,16 +113,25 @@ def test_behind_the_proxy_the_https_url_is_what_was_signed(sms):
     assert sms.post(params, signed_for=https).status_code == 403
 
 
-def test_the_forwarded_host_and_port_are_part_of_the_url(sms):
+def test_the_host_and_forwarded_port_are_part_of_the_url(sms):
     params = sms_params(SENDER, "hi")
     public = "https://bot.example.com:8443/twilio/sms"
     forwarded = {
+        "Host": "bot.example.com",
         "X-Forwarded-Proto": "https",
-        "X-Forwarded-Host": "bot.example.com",
         "X-Forwarded-Port": "8443",
         "X-Forwarded-For": "203.0.113.9",
     }
     assert sms.post(params, signed_for=public, headers=forwarded).status_code == 200
+
+
+def test_a_forged_forwarded_host_is_not_trusted(sms):
+    """Heroku's router never sets X-Forwarded-Host, so only a client could: a request Twilio
+    signed for another app (same account) cannot be replayed here by naming that app's host."""
+    params = sms_params(SENDER, "hi")
+    elsewhere = "https://staging.example.com/twilio/sms"
+    forged = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "staging.example.com"}
+    assert sms.post(params, signed_for=elsewhere, headers=forged).status_code == 403
 
 
 def test_public_url_decides_the_signed_url(settings, runtime):
