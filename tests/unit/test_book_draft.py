@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from bot.backends.builtin.demo import FREQUENCIES, SERVICES
 from bot.backends.protocol import Catalogue, Service
-from bot.conversation.draft import Draft
-from bot.conversation.where import Place, from_location
+from bot.conversation.book.draft import Draft
+from bot.understanding.where import Place, from_location
 
 CATALOGUE = Catalogue(services=SERVICES, frequencies=FREQUENCIES)
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

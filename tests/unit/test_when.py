@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.backends.protocol import BookingWindow
-from bot.conversation import when
+from bot.understanding import when
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, GMT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation import where
+from bot.understanding import where
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 
 from bot.backends.protocol import BackendUnavailable, Booking, BookingStatus, Catalogue, Rejected
-from bot.conversation import book_questions as q
-from bot.conversation.book_flow import advance, discard, no_draft, rejected, save, service_of
-from bot.conversation.draft import Draft
+from bot.conversation.book import questions as q
+from bot.conversation.book.draft import Draft
+from bot.conversation.book.flow import advance, discard, no_draft, rejected, save, service_of
 from bot.conversation.formatting import place as booking_place
 from bot.conversation.formatting import when
 from bot.conversation.states import State
@@ -50,7 +50,7 @@ def confirm(turn: Turn, draft: Draft) -> list[Reply]:
         if found is None:
             save(turn, draft)
             turn.goto(State.BOOK_CONFIRM)
-            return [Reply(q.UNCONFIRMED, q.confirm_options(turn.sms))]
+            return [Reply(q.UNCONFIRMED, q.confirm_options(turn.profile.pays_per_segment))]
         booking = found
     return booked(turn, draft, catalogue, booking)
 

@@ -8,14 +8,14 @@ booking skips the questions it answered and an edit from the summary comes back 
 from __future__ import annotations
 
 from bot.backends.protocol import Catalogue, Rejected, Service
-from bot.conversation import book_questions as q
-from bot.conversation import when as when_
-from bot.conversation import where
-from bot.conversation.booking_text import read_booking
-from bot.conversation.draft import FIELDS, Draft
+from bot.conversation.book import questions as q
+from bot.conversation.book.draft import FIELDS, Draft
 from bot.conversation.states import State
-from bot.conversation.turn import Turn
+from bot.conversation.turn import Turn, to_menu
 from bot.messages import Reply
+from bot.understanding import when as when_
+from bot.understanding import where
+from bot.understanding.booking import read_booking
 
 STATE_OF = {
     "service": State.BOOK_SERVICE,
@@ -84,35 +84,33 @@ def advance(turn: Turn, draft: Draft, lead: list[str] | None = None) -> list[Rep
 
 def ask(turn: Turn, draft: Draft, catalogue: Catalogue, name: str) -> Reply:
     service = service_of(draft, catalogue)
-    telegram = turn.incoming.channel == "telegram"
+    share = turn.profile.shares_location
     if name == "service" or service is None:
         return q.ask_service(catalogue)
     if name == "extras":
         pending = next((e for e in service.extras if e.id == draft.pending_extra), None)
-        return q.ask_quantity(pending) if pending else q.ask_extras(draft, service, turn.sms)
+        return (
+            q.ask_quantity(pending)
+            if pending
+            else q.ask_extras(draft, service, turn.profile.pays_per_segment)
+        )
     if name == "frequency":
         return q.ask_frequency(catalogue)
     if name == "start":
-        return q.ask_when(catalogue.window, turn.now, turn.settings.tz, turn.sms)
+        return q.ask_when(
+            catalogue.window, turn.now, turn.settings.tz, turn.profile.pays_per_segment
+        )
     if name == "address":
-        return q.ask_address(service, telegram)
+        return q.ask_address(service, share)
     if name == "pickup":
-        return q.ask_pickup(telegram)
+        return q.ask_pickup(share)
     if name == "dropoff":
         return q.ask_dropoff()
-    return q.ask_note(turn.sms)
-
-
-def not_understood(turn: Turn, why: str = "") -> list[Reply]:
-    from bot.conversation.table import NOT_UNDERSTOOD, with_prompt
-
-    return with_prompt(turn, why or NOT_UNDERSTOOD)
+    return q.ask_note(turn.profile.pays_per_segment)
 
 
 def no_draft(turn: Turn, text: str = "There's no booking in progress.") -> list[Reply]:
-    from bot.conversation import menu
-
-    return menu.show_after(turn, text)
+    return to_menu(turn, text)
 
 
 # --- reading fields -----------------------------------------------------------------------------
@@ -194,7 +192,7 @@ def summarise(
     draft.editing = None
     save(turn, draft)
     turn.goto(State.BOOK_CONFIRM)
-    return [compose(lead, q.summary(draft, catalogue, tz, turn.sms))]
+    return [compose(lead, q.summary(draft, catalogue, tz, turn.profile.pays_per_segment))]
 
 
 def rejected(turn: Turn, draft: Draft, rejection: Rejected, lead: list[str]) -> list[Reply]:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.backends.protocol import Catalogue, Frequency, Service
-from bot.conversation.catalogue_words import find_frequency, match_service, read_extras
+from bot.understanding.catalogue import find_frequency, match_service, read_extras
 
 _DAY = r"(?:today|tonight|tomorrow|tmrw?|tmw|(?:(?:next|this)\s+)?(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?)"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*"

@@ -10,11 +10,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.backends.protocol import BookingWindow, Catalogue, Extra, Money, Service
-from bot.conversation import when as when_
-from bot.conversation.draft import Draft
+from bot.conversation.book.draft import Draft
 from bot.conversation.formatting import when
 from bot.conversation.turn import reply
 from bot.messages import Option, Reply
+from bot.understanding import when as when_
 
 SMS_PLACE = 60
 """Characters of an address shown on SMS; the customer typed it, they know the rest."""
@@ -99,13 +99,13 @@ def time_problem(
     return Reply(f"{said}{tail}", slot_options(starts, tz))
 
 
-def ask_address(service: Service, telegram: bool) -> Reply:
-    share = " or share a location" if telegram else ""
+def ask_address(service: Service, share_location: bool) -> Reply:
+    share = " or share a location" if share_location else ""
     return Reply(f"What's the address for the {service.name}? Street, town, postcode{share}.")
 
 
-def ask_pickup(telegram: bool) -> Reply:
-    share = " (or share a location)" if telegram else ""
+def ask_pickup(share_location: bool) -> Reply:
+    share = " (or share a location)" if share_location else ""
     return Reply(f"Where should we pick you up{share}?")
 
 

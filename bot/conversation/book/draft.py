@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.backends.protocol import BookingRequest, Catalogue, Service
 from bot.conversation.formatting import when
-from bot.conversation.where import Place
+from bot.understanding.where import Place
 
 log = logging.getLogger(__name__)
 

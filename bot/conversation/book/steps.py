@@ -12,11 +12,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.backends.protocol import Extra, Service
-from bot.conversation import book_questions as q
-from bot.conversation import when as when_
-from bot.conversation import where
-from bot.conversation.book_create import confirm
-from bot.conversation.book_flow import (
+from bot.conversation.book import questions as q
+from bot.conversation.book.create import confirm
+from bot.conversation.book.draft import FIELDS, Draft
+from bot.conversation.book.flow import (
     BOOK_STATES,
     FIELD_OF,
     advance,
@@ -26,21 +25,22 @@ from bot.conversation.book_flow import (
     done_with,
     load,
     no_draft,
-    not_understood,
     read_into,
     save,
     service_of,
     time_reply,
 )
-from bot.conversation.booking_text import read_booking
-from bot.conversation.catalogue_words import match_frequency, read_extras
-from bot.conversation.draft import FIELDS, Draft
 from bot.conversation.states import State
-from bot.conversation.turn import Turn
+from bot.conversation.step import Step
+from bot.conversation.turn import Turn, not_understood
 from bot.messages import Reply
+from bot.understanding import when as when_
+from bot.understanding import where
+from bot.understanding.booking import read_booking
+from bot.understanding.catalogue import match_frequency, read_extras
 
 YES_WORDS = frozenset({"YES", "Y", "YEP", "YEAH", "OK", "OKAY", "CONFIRM", "SURE"})
-NO_WORDS = frozenset({"NO", "N", "NOPE", "DISCARD"})
+NO_WORDS = frozenset({"NO", "N", "NOPE", "DISCARD", "CANCEL", "STOP"})
 SKIP_WORDS = frozenset({"SKIP", "NONE", "NO", "N", "NOPE", "NOTHING", "NO NOTE", "NO EXTRAS"})
 EDIT_WORDS = {
     "service": "service",
@@ -91,15 +91,6 @@ def start(turn: Turn) -> list[Reply]:
     return advance(turn, Draft.new())
 
 
-def from_text(turn: Turn) -> list[Reply] | None:
-    """Plain text outside the booking flow that names a service ("deep clean tomorrow 9am"):
-    a new booking from it. None when the text names no service, so the caller answers as usual.
-    """
-    if read_booking(turn.text, turn.catalogue).service is None:
-        return None
-    return read_into(turn, Draft.new(), turn.text)
-
-
 def prompt(turn: Turn) -> Reply:
     """Ask again for what the current booking state needs (after input it could not use)."""
     draft = load(turn)
@@ -110,7 +101,7 @@ def prompt(turn: Turn) -> Reply:
     if state is State.BOOK_RESUME:
         return q.ask_resume(draft.label(catalogue, turn.settings.tz))
     if state is State.BOOK_CONFIRM:
-        return q.summary(draft, catalogue, turn.settings.tz, turn.sms)
+        return q.summary(draft, catalogue, turn.settings.tz, turn.profile.pays_per_segment)
     if state is State.BOOK_EDIT:
         return q.ask_edit(service_of(draft, catalogue))
     return ask(turn, draft, catalogue, FIELD_OF.get(state, "service"))
@@ -169,7 +160,7 @@ def on_extras(turn: Turn) -> list[Reply]:
         if draft.extras.pop(extra.id, None) is None:
             draft.extras[extra.id] = 1
         save(turn, draft)
-        return [q.ask_extras(draft, service, turn.sms)]
+        return [q.ask_extras(draft, service, turn.profile.pays_per_segment)]
     if turn.word == "DONE" or turn.choice == "NONE" or turn.text.upper() in SKIP_WORDS:
         draft.extras_done = True
         done_with(draft, "extras")
@@ -177,7 +168,7 @@ def on_extras(turn: Turn) -> list[Reply]:
     found = read_extras(turn.text, service.extras)
     if isinstance(found, str) or not found:
         lead = found if isinstance(found, str) else ""
-        return [compose([lead], q.ask_extras(draft, service, turn.sms))]
+        return [compose([lead], q.ask_extras(draft, service, turn.profile.pays_per_segment))]
     draft.extras, draft.extras_done = {**draft.extras, **found}, True
     done_with(draft, "extras")
     return advance(turn, draft)
@@ -190,13 +181,13 @@ def take_quantity(turn: Turn, draft: Draft, service: Service, extra: Extra) -> l
         if turn.word in ("NONE", "NO", "SKIP", "DONE"):
             draft.pending_extra = None
             save(turn, draft)
-            return [q.ask_extras(draft, service, turn.sms)]
+            return [q.ask_extras(draft, service, turn.profile.pays_per_segment)]
         lead = f"Please send a number from 1 to {extra.max_quantity}."
         return [compose([lead], q.ask_quantity(extra))]
     draft.extras[extra.id] = int(raw)
     draft.pending_extra = None
     save(turn, draft)
-    return [q.ask_extras(draft, service, turn.sms)]
+    return [q.ask_extras(draft, service, turn.profile.pays_per_segment)]
 
 
 def on_frequency(turn: Turn) -> list[Reply]:
@@ -364,3 +355,18 @@ def on_confirm(turn: Turn) -> list[Reply]:
     if carried.carries_anything():
         return read_into(turn, draft, turn.text)
     return not_understood(turn)
+
+
+STEPS = {
+    State.BOOK_RESUME: Step(on_resume, prompt),
+    State.BOOK_SERVICE: Step(on_service, prompt),
+    State.BOOK_EXTRAS: Step(on_extras, prompt),
+    State.BOOK_FREQUENCY: Step(on_frequency, prompt),
+    State.BOOK_WHEN: Step(on_when, prompt),
+    State.BOOK_WHERE: Step(on_where, prompt),
+    State.BOOK_PICKUP: Step(on_pickup, prompt),
+    State.BOOK_DROPOFF: Step(on_dropoff, prompt),
+    State.BOOK_NOTE: Step(on_note, prompt),
+    State.BOOK_CONFIRM: Step(on_confirm, prompt),
+    State.BOOK_EDIT: Step(on_edit, prompt),
+}
