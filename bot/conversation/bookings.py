@@ -37,17 +37,15 @@ def show_page(turn: Turn, offset: int) -> list[Reply]:
     items = before if wants_past or not ahead else ahead
     extra = (Option("Past", "PAST"),) if before and items is ahead else ()
     turn.goto(State.BOOKINGS)
-    title = header(items is before, turn.profile.pays_per_segment)
+    title = header(items is before)
     page = listing.show_page(turn, items, title, offset=offset, extra=extra)
     turn.session.data["past"] = items is before
     return [page]
 
 
-def header(is_past: bool, compact: bool) -> Callable[[int, int, int], str]:
+def header(is_past: bool) -> Callable[[int, int, int], str]:
     def text(first: int, last: int, total: int) -> str:
-        what = "Past bookings" if is_past else "Upcoming"
-        if not compact:
-            what = "Your past bookings" if is_past else "Your upcoming bookings"
+        what = "Your past bookings" if is_past else "Your bookings"
         if first == 1 and last == total:
             return f"{what}:" if is_past else f"{what}, soonest first:"
         span = f"{first}-{last}" if last > first else f"{first}"

@@ -30,7 +30,7 @@ def test_upcoming_first_soonest_on_top_and_a_series_is_one_line(chat, backend, c
     found = backend.recent_bookings(sms.session.get_customer())
     ahead = upcoming(found, clock.now)
     answer = sms.send("BOOKINGS")
-    assert answer.startswith("Upcoming, soonest first:\n1 #")
+    assert answer.startswith("Your bookings, soonest first:\n1 #")
     assert listed_ids(answer) == [b.id for b in ahead]
     assert [b.start for b in ahead] == sorted(b.start for b in ahead)
     series = next(b for b in ahead if b.recurring)
@@ -50,7 +50,7 @@ def test_past_bookings_come_on_request(chat, backend, clock) -> None:
     for booking in before:
         assert f"#{booking.id}" not in answer
     older = sms.send("PAST")
-    assert older.startswith("Past bookings")
+    assert older.startswith("Your past bookings")
     assert listed_ids(older) == [b.id for b in before][: len(listed_ids(older))]
 
 
@@ -123,5 +123,5 @@ def test_unknown_text_in_the_list_says_what_to_send(chat) -> None:
     sms.login()
     sms.send("BOOKINGS")
     answer = sms.send("what?")
-    assert answer.startswith("Sorry, I didn't understand that.\nUpcoming")
+    assert answer.startswith("Sorry, I didn't understand that.\nYour bookings")
     assert sms.session.state == State.BOOKINGS

@@ -50,7 +50,7 @@ def confirm(turn: Turn, draft: Draft) -> list[Reply]:
         if found is None:
             save(turn, draft)
             turn.goto(State.BOOK_CONFIRM)
-            return [Reply(q.UNCONFIRMED, q.confirm_options(turn.profile.pays_per_segment))]
+            return [Reply(q.UNCONFIRMED, q.confirm_options())]
         booking = found
     return booked(turn, draft, catalogue, booking)
 

@@ -157,14 +157,15 @@ class Draft:
         return ("address",) if service.kind == "address" else ("pickup", "dropoff")
 
     def missing(self, catalogue: Catalogue) -> str | None:
-        """The field to ask about next, or None when the draft is ready for its summary."""
+        """The field to ask about next, or None when the draft is ready for its summary.
+
+        A booking needs a service, how often, when and where; extras and a note are offered at
+        the summary (EXTRAS / NOTE) instead of asked, so a one-message booking takes two."""
         service = catalogue.service(self.service) if self.service else None
         if service is None:
             return "service"
         if self.editing is not None and self.editing in self.asked_for(service):
             return self.editing
-        if service.extras and not self.extras_done:
-            return "extras"
         if self.frequency is None or catalogue.frequency(self.frequency) is None:
             return "frequency"
         if self.start_at is None:
@@ -172,9 +173,7 @@ class Draft:
         for name in self.places(service):
             if not getattr(self, name):
                 return name
-        if not self.note_done:
-            return "note"
-        return None
+        return None  # extras and a note are offered at the summary, not asked
 
     def is_empty(self) -> bool:
         return self.service is None and self.start is None

@@ -69,6 +69,11 @@ def advance(turn: Turn, draft: Draft, lead: list[str] | None = None) -> list[Rep
     catalogue = turn.catalogue
     if draft.frequency is None and len(catalogue.frequencies) == 1:
         draft.frequency = catalogue.frequencies[0].id
+    if draft.frequency is None and draft.start_at is not None and draft.editing is None:
+        # the time came with the first message: one-off unless it said otherwise (the summary
+        # says so, and "EDIT how often" changes it)
+        once = next((f for f in catalogue.frequencies if f.interval_days is None), None)
+        draft.frequency = once.id if once else None
     name = draft.missing(catalogue)
     if name is None:
         return summarise(turn, draft, catalogue, lead)

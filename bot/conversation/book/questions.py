@@ -146,20 +146,16 @@ def ask_resume(label: str) -> Reply:
     )
 
 
-CONFIRM_OPTIONS = (
-    Option("Yes, book it", "YES"),
-    Option("Change something", "EDIT"),
-    Option("No, don't book", "NO"),
-)
-SMS_CONFIRM_OPTIONS = (
-    Option("Book it", "YES"),
-    Option("Change", "EDIT"),
-    Option("Don't book", "NO"),
-)
-
-
-def confirm_options(sms: bool) -> tuple[Option, ...]:
-    return SMS_CONFIRM_OPTIONS if sms else CONFIRM_OPTIONS
+def confirm_options(
+    draft: Draft | None = None, service: Service | None = None
+) -> tuple[Option, ...]:
+    """Book it, what can be added (extras, a note), change, don't book."""
+    options = [Option("Book it", "YES")]
+    if draft is not None and service is not None and service.extras and not draft.extras:
+        options.append(Option("Add extras", "EDIT extras"))
+    if draft is not None and not draft.note:
+        options.append(Option("Add a note", "EDIT note"))
+    return (*options, Option("Change something", "EDIT"), Option("Don't book", "NO"))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -183,7 +179,7 @@ def summary(draft: Draft, catalogue: Catalogue, tz: ZoneInfo, sms: bool) -> Repl
     service = catalogue.service(draft.service or "")
     frequency = catalogue.frequency(draft.frequency or "")
     start = draft.start_at
-    options = confirm_options(sms)
+    options = confirm_options(draft, service)
     if service is None or start is None:
         return Reply("Your booking is missing details.", options[1:])
     what = service.name
@@ -191,7 +187,7 @@ def summary(draft: Draft, catalogue: Catalogue, tz: ZoneInfo, sms: bool) -> Repl
         what += f" + {chosen}"
     lines = [what]
     time_line = when(start, tz)
-    if frequency is not None and frequency.interval_days:
+    if frequency is not None:
         time_line += f", {frequency.name.lower()}"
     lines.append(time_line)
     place = place_text(draft, service)
@@ -208,8 +204,7 @@ def summary(draft: Draft, catalogue: Catalogue, tz: ZoneInfo, sms: bool) -> Repl
         discounts = [f"{label} {amount}" for label, amount in price_lines if amount.minor < 0]
         tail = f" (incl. {discounts[0]})" if sms and discounts else ""
         lines.append(f"Total {total}{tail}")
-    if not sms:  # on SMS the numbered options below say it
-        lines.append("Book it?")
+    lines.append("Book it?")
     return Reply("\n".join(lines), options)
 
 

@@ -346,6 +346,13 @@ def on_confirm(turn: Turn) -> list[Reply]:
     if word in NO_WORDS:
         discard(turn)
         return no_draft(turn, "OK, I haven't booked it.")
+    if word in ("EXTRAS", "EXTRA"):
+        return edit(turn, draft, "extras")
+    if word == "NOTE":
+        if turn.args and len(turn.args) <= MAX_NOTE:
+            draft.note, draft.note_done = turn.args, True
+            return advance(turn, draft)
+        return edit(turn, draft, "note")
     if word in ("EDIT", "CHANGE"):
         if turn.args and (name := edit_field(turn.args)):
             return edit(turn, draft, name)
