@@ -346,7 +346,10 @@ def require(turn: Turn) -> list[Reply]:
     state = turn.session.state
     again = {State.ASK_PIN: prompt_pin, State.ASK_CODE: prompt_code, State.ASK_LINK: prompt_link}
     ask = again.get(State(state), prompt_identity)(turn)
-    return [Reply(f"Please log in first. {ask.text}", request_phone=ask.request_phone)]
+    ask_text = ask.text.removeprefix("Please s").strip()
+    if ask_text != ask.text:
+        ask_text = "S" + ask_text
+    return [Reply(f"Please log in first. {ask_text}", request_phone=ask.request_phone)]
 
 
 def log_in_again(turn: Turn) -> list[Reply]:

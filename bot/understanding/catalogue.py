@@ -61,7 +61,7 @@ def said_words(text: str) -> set[str]:
     """The words of `text` and what they stand for."""
     found = set(words(text))
     for word in list(found):
-        found.update(SYNONYMS.get(word, ()))
+        found.update(stem(w) for w in SYNONYMS.get(word, ()))
     return found
 
 

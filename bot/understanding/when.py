@@ -85,7 +85,18 @@ def _guess_half_of_day(hour: int) -> str:
     return str(hour)
 
 
-def parse(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime | None, bool]:
+MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI", "UM"})
+"""Where "11/24" is 24 November: the US and the places that write dates its way."""
+
+
+def date_order(region: str) -> str:
+    """dateparser's DATE_ORDER for a phone region: "MDY" in the US, else day first."""
+    return "MDY" if region.upper() in MONTH_FIRST_REGIONS else "DMY"
+
+
+def parse(
+    text: str, now: datetime, tz: ZoneInfo, order: str = "DMY"
+) -> tuple[datetime | None, bool]:
     """The moment `text` names (UTC) and whether it named a time of day, or (None, False)."""
     tidy = _tidy(text)
     if not tidy or tidy.isdigit():
@@ -95,7 +106,7 @@ def parse(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime | None, bool
         "TO_TIMEZONE": "UTC",
         "RETURN_AS_TIMEZONE_AWARE": True,
         "PREFER_DATES_FROM": "future",
-        "DATE_ORDER": "DMY",
+        "DATE_ORDER": order,
         "RELATIVE_BASE": local_now(now, tz).replace(tzinfo=None),
     }
     try:
@@ -124,11 +135,13 @@ def check(moment: datetime, now: datetime, tz: ZoneInfo, window: BookingWindow) 
     return None
 
 
-def read(text: str, now: datetime, tz: ZoneInfo, window: BookingWindow) -> Reading:
-    """Read and check a start time typed by the customer."""
+def read(
+    text: str, now: datetime, tz: ZoneInfo, window: BookingWindow, order: str = "DMY"
+) -> Reading:
+    """Read and check a start time typed by the customer (`order`: see `date_order`)."""
     if text.strip().isdigit():
         return Reading(None, "ambiguous")
-    moment, has_time = parse(text, now, tz)
+    moment, has_time = parse(text, now, tz, order)
     if moment is None:
         return Reading(None, "unreadable")
     if not has_time:

@@ -239,7 +239,9 @@ def test_telegram_shared_location_as_pickup(chat) -> None:
     tg = chat("telegram")
     tg.login()
     tg.send("/book city ride tomorrow 3pm")
-    assert tg.replies[0].text.startswith("Where should we pick you up")
+    assert tg.replies[0].text == (
+        "Got it: City ride, Tue 24 Nov 15:00.\nWhere should we pick you up (or share a location)?"
+    )
     tg.send(location=(51.5, -0.12))
     assert tg.replies[0].text == "Where to?"
     answer = tg.send("Heathrow T5")

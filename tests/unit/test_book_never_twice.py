@@ -8,12 +8,14 @@ from bot.backends.protocol import BackendUnavailable, OutcomeUnknown
 from bot.conversation.states import State
 from tests.fakes.chat import Chat
 
+DUPLICATE = "Careful: you already have this booked for that time."
 SUMMARY = "Standard clean\nTue 24 Nov 10:00, one-off\n12 High St, London\nTotal £60.00"
 
 
 def at_summary(chat: Chat) -> Chat:
     chat.login()
-    assert chat.send("BOOK standard clean tomorrow 10am at 12 High St, London").startswith(SUMMARY)
+    answer = chat.send("BOOK standard clean tomorrow 10am at 12 High St, London")
+    assert answer.removeprefix(DUPLICATE + "\n").startswith(SUMMARY)
     return chat
 
 
@@ -94,8 +96,10 @@ def test_the_same_service_and_time_booked_before_is_not_taken_for_ours(
     sms = at_summary(faulty_chat("sms"))
     assert sms.send("YES").startswith("Booked! #")
     before = bookings(backend, sms)
-    # the same clean at the same time again, and this create fails before reaching the platform
+    # the same clean at the same time again (the summary warns), and this create fails before
+    # reaching the platform
     at_summary(sms)
+    assert sms.replies[0].text.startswith(DUPLICATE)
     faulty.fail("create_booking", BackendUnavailable("connection refused"))
     answer = sms.send("YES")
     assert answer.startswith("I couldn't confirm your booking")

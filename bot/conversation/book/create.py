@@ -9,6 +9,7 @@ success is reported only when the platform shows the booking.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.backends.protocol import BackendUnavailable, Booking, BookingStatus, Catalogue, Rejected
 from bot.conversation.book import questions as q
@@ -91,5 +92,12 @@ def booked(turn: Turn, draft: Draft, catalogue: Catalogue, booking: Booking) -> 
     text = q.booked_text(
         booking.id, booking.service, when(booking.start, turn.settings.tz), place, total
     )
+    frequency = catalogue.frequency(draft.frequency or "")
+    if frequency is not None and frequency.interval_days:
+        following = booking.start + timedelta(days=frequency.interval_days)
+        text += (
+            f" It repeats {frequency.name.lower()}: the next one is "
+            f"{when(following, turn.settings.tz)}."
+        )
     discard(turn)
     return no_draft(turn, text)

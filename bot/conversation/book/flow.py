@@ -7,7 +7,14 @@ booking skips the questions it answered and an edit from the summary comes back 
 
 from __future__ import annotations
 
-from bot.backends.protocol import Catalogue, Rejected, Service
+from bot.backends.protocol import (
+    BackendUnavailable,
+    BookingStatus,
+    Capability,
+    Catalogue,
+    Rejected,
+    Service,
+)
 from bot.conversation.book import questions as q
 from bot.conversation.book.draft import FIELDS, Draft
 from bot.conversation.states import State
@@ -15,7 +22,7 @@ from bot.conversation.turn import Turn, to_menu
 from bot.messages import Reply
 from bot.understanding import when as when_
 from bot.understanding import where
-from bot.understanding.booking import read_booking
+from bot.understanding.booking import Carried, read_booking
 
 STATE_OF = {
     "service": State.BOOK_SERVICE,
@@ -67,13 +74,7 @@ def advance(turn: Turn, draft: Draft, lead: list[str] | None = None) -> list[Rep
     """Ask for the first missing field, or show the summary when nothing is missing."""
     lead = list(lead or [])
     catalogue = turn.catalogue
-    if draft.frequency is None and len(catalogue.frequencies) == 1:
-        draft.frequency = catalogue.frequencies[0].id
-    if draft.frequency is None and draft.start_at is not None and draft.editing is None:
-        # the time came with the first message: one-off unless it said otherwise (the summary
-        # says so, and "EDIT how often" changes it)
-        once = next((f for f in catalogue.frequencies if f.interval_days is None), None)
-        draft.frequency = once.id if once else None
+    default_frequency(draft, catalogue)
     name = draft.missing(catalogue)
     if name is None:
         return summarise(turn, draft, catalogue, lead)
@@ -81,10 +82,28 @@ def advance(turn: Turn, draft: Draft, lead: list[str] | None = None) -> list[Rep
     if name == "start" and draft.time_text:
         text, draft.time_text = draft.time_text, None
         save(turn, draft)
-        reading = when_.read(text, turn.now, turn.settings.tz, catalogue.window)
+        reading = when_.read(
+            text,
+            turn.now,
+            turn.settings.tz,
+            catalogue.window,
+            when_.date_order(turn.settings.phone_region),
+        )
         return [compose(lead, time_reply(turn, catalogue, text, reading))]
     save(turn, draft)
     return [compose(lead, ask(turn, draft, catalogue, name))]
+
+
+def default_frequency(draft: Draft, catalogue: Catalogue) -> None:
+    """The only frequency there is; or one-off when the time came with the first message (the
+    summary says so, and "EDIT how often" changes it)."""
+    if draft.frequency is not None or draft.editing is not None:
+        return
+    if len(catalogue.frequencies) == 1:
+        draft.frequency = catalogue.frequencies[0].id
+    elif draft.start_at is not None:
+        once = next((f for f in catalogue.frequencies if f.interval_days is None), None)
+        draft.frequency = once.id if once else None
 
 
 def ask(turn: Turn, draft: Draft, catalogue: Catalogue, name: str) -> Reply:
@@ -138,7 +157,13 @@ def read_into(turn: Turn, draft: Draft, text: str, lead: list[str] | None = None
         draft.frequency = carried.frequency.id
         done_with(draft, "frequency")
     if carried.time_text:
-        reading = when_.read(carried.time_text, turn.now, turn.settings.tz, catalogue.window)
+        reading = when_.read(
+            carried.time_text,
+            turn.now,
+            turn.settings.tz,
+            catalogue.window,
+            when_.date_order(turn.settings.phone_region),
+        )
         if reading.ok:
             draft.set_start(reading.moment)
             done_with(draft, "start")
@@ -159,7 +184,28 @@ def read_into(turn: Turn, draft: Draft, text: str, lead: list[str] | None = None
         draft.fit_place(current)
     if draft.service is None and text.strip() and not carried.carries_anything():
         lead.append("Sorry, I didn't catch which service.")
+    default_frequency(draft, catalogue)
+    understood = understood_text(turn, draft, carried) if draft.service else ""
+    if understood and draft.missing(catalogue):
+        lead.append(understood)  # a wrong guess shows now, not at the summary
     return advance(turn, draft, lead)
+
+
+def understood_text(turn: Turn, draft: Draft, carried: Carried) -> str:
+    """'Got it: Deep clean, Tue 24 Nov 09:00, 5 Elm Road.' for what this message said."""
+    parts = []
+    if carried.service is not None:
+        parts.append(carried.service.name)
+    if carried.time_text and draft.start_at is not None and not draft.time_text:
+        parts.append(when_.show(draft.start_at, turn.now, turn.settings.tz))
+    if carried.frequency is not None:
+        parts.append(carried.frequency.name.lower())
+    place = draft.address or draft.pickup
+    if place and (carried.address or carried.pickup):
+        parts.append(q.shorten(place, q.SMS_PLACE))
+    if draft.dropoff and carried.dropoff:
+        parts.append(f"to {q.shorten(draft.dropoff, q.SMS_PLACE)}")
+    return f"Got it: {', '.join(parts)}." if len(parts) > 1 or carried.time_text else ""
 
 
 def time_reply(turn: Turn, catalogue: Catalogue, text: str, reading: when_.Reading) -> Reply:
@@ -197,7 +243,25 @@ def summarise(
     draft.editing = None
     save(turn, draft)
     turn.goto(State.BOOK_CONFIRM)
+    if already_booked(turn, draft, catalogue):
+        lead.append("Careful: you already have this booked for that time.")
     return [compose(lead, q.summary(draft, catalogue, tz, turn.profile.pays_per_segment))]
+
+
+def already_booked(turn: Turn, draft: Draft, catalogue: Catalogue) -> bool:
+    """An identical booking (same service, same start, not cancelled) exists already."""
+    if Capability.LIST not in turn.backend.capabilities:
+        return False
+    service = service_of(draft, catalogue)
+    names = {draft.service, service.name if service else None}
+    try:
+        found = turn.backend.recent_bookings(turn.customer)
+    except BackendUnavailable:
+        return False  # only a warning: the summary is shown without it
+    return any(
+        b.service in names and b.start == draft.start_at and b.status is not BookingStatus.CANCELLED
+        for b in found
+    )
 
 
 def rejected(turn: Turn, draft: Draft, rejection: Rejected, lead: list[str]) -> list[Reply]:

@@ -159,7 +159,13 @@ def confirm_options(
 
 
 def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip(" ,") + "..."
+    """`text` cut to `limit` characters at a word boundary, never mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 3]
+    if " " in cut and not text[limit - 3].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;") + "..."
 
 
 def place_text(draft: Draft, service: Service) -> str:

@@ -218,7 +218,7 @@ def on_when(turn: Turn) -> list[Reply]:
         reading = when_.Reading(picked, when_.check(picked, now, tz, window))
         text = turn.choice
     else:
-        reading = when_.read(text, now, tz, window)
+        reading = when_.read(text, now, tz, window, when_.date_order(turn.settings.phone_region))
     if not reading.ok:
         return [time_reply(turn, catalogue, text, reading)]
     draft.set_start(reading.moment)
