@@ -27,6 +27,12 @@ _TYPOS = {
     r"\btonite\b": "tonight",
 }
 _BARE_HOUR = re.compile(r"\bat\s+(\d{1,2})\b(?![:./]\d)(?!\s*(?:am|pm|a\.m|p\.m|o'?clock))", re.I)
+_DAY_THEN_HOUR = re.compile(
+    r"\b(today|tomorrow|tonight|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?)\s+"
+    r"(\d{1,2})\b(?![:./]\d)(?!\s*(?:am|pm|a\.m|p\.m|o'?clock|st|nd|rd|th))",
+    re.I,
+)
+"""'tomorrow 10': the hour, as 'tomorrow at 10' is."""
 _OCLOCK = re.compile(r"\b(\d{1,2})\s*o'?clock\b", re.I)
 _DOTTED = re.compile(r"\b(\d{1,2})\.(\d{2})\b(?!\.\d)")
 _TIME_OF_DAY = re.compile(
@@ -60,6 +66,7 @@ def _tidy(text: str) -> str:
     for pattern, replacement in _TYPOS.items():
         out = re.sub(pattern, replacement, out)
     out = _OCLOCK.sub(lambda m: f"at {m.group(1)}", out)
+    out = _DAY_THEN_HOUR.sub(lambda m: f"{m.group(1)} at {m.group(2)}", out)
     out = _BARE_HOUR.sub(lambda m: f"at {_guess_half_of_day(int(m.group(1)))}", out)
 
     def dotted(match: re.Match[str]) -> str:
@@ -146,7 +153,19 @@ def read(
         return Reading(None, "unreadable")
     if not has_time:
         return Reading(moment, "no_time")
+    if moment > now + window.max_ahead:
+        # "24/11 9am" said after 9am on 24 Nov means today's, which has passed, not next year's
+        earlier = _a_year_before(moment)
+        if earlier is not None and now - timedelta(days=183) < earlier <= now:
+            return Reading(earlier, "past")
     return Reading(moment, check(moment, now, tz, window))
+
+
+def _a_year_before(moment: datetime) -> datetime | None:
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:  # 29 February
+        return None
 
 
 def slot_starts(
