@@ -19,6 +19,7 @@ class State(StrEnum):
     # booking something new (the draft lives in Session.draft)
     BOOK_RESUME = "book_resume"  # a draft from an earlier visit: carry on or start again?
     BOOK_SERVICE = "book_service"
+    BOOK_PRICING = "book_pricing"  # "How many bedrooms?" (the service's pricing parameters)
     BOOK_EXTRAS = "book_extras"
     BOOK_FREQUENCY = "book_frequency"
     BOOK_WHEN = "book_when"

@@ -26,6 +26,7 @@ from bot.understanding.booking import Carried, read_booking
 
 STATE_OF = {
     "service": State.BOOK_SERVICE,
+    "pricing": State.BOOK_PRICING,
     "extras": State.BOOK_EXTRAS,
     "frequency": State.BOOK_FREQUENCY,
     "start": State.BOOK_WHEN,
@@ -94,6 +95,23 @@ def advance(turn: Turn, draft: Draft, lead: list[str] | None = None) -> list[Rep
     return [compose(lead, ask(turn, draft, catalogue, name))]
 
 
+def last_answer(turn: Turn, service: Service, label: str) -> int | None:
+    """What the customer answered last time for this service ("Bedrooms: 2" in its details)."""
+    if Capability.LIST not in turn.backend.capabilities:
+        return None
+    try:
+        found = turn.backend.recent_bookings(turn.customer)
+    except BackendUnavailable:
+        return None
+    for booking in found:
+        if booking.service != service.name:
+            continue
+        value = dict(booking.details).get(label, "")
+        if value.strip().isdigit():
+            return int(value)
+    return None
+
+
 def default_frequency(draft: Draft, catalogue: Catalogue) -> None:
     """The only frequency there is; or one-off when the time came with the first message (the
     summary says so, and "EDIT how often" changes it)."""
@@ -111,6 +129,8 @@ def ask(turn: Turn, draft: Draft, catalogue: Catalogue, name: str) -> Reply:
     share = turn.profile.shares_location
     if name == "service" or service is None:
         return q.ask_service(catalogue)
+    if name == "pricing" and (parameter := draft.next_parameter(service)) is not None:
+        return q.ask_parameter(parameter, last_answer(turn, service, parameter.name))
     if name == "extras":
         pending = next((e for e in service.extras if e.id == draft.pending_extra), None)
         return (

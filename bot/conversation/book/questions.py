@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.backends.protocol import BookingWindow, Catalogue, Extra, Money, Service
+from bot.backends.protocol import (
+    BookingWindow,
+    Catalogue,
+    Extra,
+    Money,
+    PricingParameter,
+    Service,
+)
 from bot.conversation.book.draft import Draft
 from bot.conversation.formatting import when
 from bot.conversation.turn import reply
@@ -55,6 +62,18 @@ def ask_extras(draft: Draft, service: Service, sms: bool) -> Reply:
         example = f"2 {word}" if first.max_quantity > 1 else word
         text = f"Any extras? Choose, or send e.g. '{example}'."
     return Reply(text, tuple(options))
+
+
+def ask_parameter(parameter: PricingParameter, last: int | None) -> Reply:
+    """'Bedrooms? Send a number from 1 to 6.' with last time's answer (or the default) offered."""
+    low, high = parameter.minimum, parameter.maximum
+    offered = last if last is not None else parameter.default
+    options = []
+    if offered is not None and low <= offered <= high:
+        label = f"{offered} (as last time)" if last is not None else str(offered)
+        options.append(Option(label, f"param:{parameter.id}:{offered}"))
+    per = f" ({parameter.price} each)" if parameter.price else ""
+    return Reply(f"{parameter.name}{per}? Send a number from {low} to {high}.", tuple(options))
 
 
 def ask_quantity(extra: Extra) -> Reply:
@@ -192,6 +211,11 @@ def summary(draft: Draft, catalogue: Catalogue, tz: ZoneInfo, sms: bool) -> Repl
     if chosen := extras_text(draft, service):
         what += f" + {chosen}"
     lines = [what]
+    answered = [
+        (p.name, draft.pricing[p.id]) for p in service.pricing_parameters if p.id in draft.pricing
+    ]
+    if answered:
+        lines.append(", ".join(f"{name}: {value}" for name, value in answered))
     time_line = when(start, tz)
     if frequency is not None:
         time_line += f", {frequency.name.lower()}"

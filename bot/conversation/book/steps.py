@@ -138,6 +138,28 @@ def on_service(turn: Turn) -> list[Reply]:
     return read_into(turn, draft, turn.text)
 
 
+def on_pricing(turn: Turn) -> list[Reply]:
+    """A pricing parameter's value: its button (last time's answer), or a number typed."""
+    draft = load(turn)
+    if draft is None:
+        return start(turn)
+    service = service_of(draft, turn.catalogue)
+    parameter = draft.next_parameter(service) if service else None
+    if service is None or parameter is None:
+        return advance(turn, draft)
+    choice = turn.choice or ""
+    raw = choice.rsplit(":", 1)[-1] if choice.startswith(f"param:{parameter.id}:") else turn.text
+    raw = raw.strip()
+    if not raw.isdigit() or not parameter.minimum <= int(raw) <= parameter.maximum:
+        return not_understood(
+            turn, f"Please send a number from {parameter.minimum} to {parameter.maximum}."
+        )
+    draft.pricing[parameter.id] = int(raw)
+    if draft.next_parameter(service) is None:
+        done_with(draft, "pricing")
+    return advance(turn, draft)
+
+
 def on_extras(turn: Turn) -> list[Reply]:
     draft = load(turn)
     if draft is None:
@@ -367,6 +389,7 @@ def on_confirm(turn: Turn) -> list[Reply]:
 STEPS = {
     State.BOOK_RESUME: Step(on_resume, prompt),
     State.BOOK_SERVICE: Step(on_service, prompt),
+    State.BOOK_PRICING: Step(on_pricing, prompt),
     State.BOOK_EXTRAS: Step(on_extras, prompt),
     State.BOOK_FREQUENCY: Step(on_frequency, prompt),
     State.BOOK_WHEN: Step(on_when, prompt),
