@@ -9,7 +9,9 @@ import pytest
 
 from bot.backends.protocol import (
     EMAIL_PASSWORD_LOGIN,
+    LINK_LOGIN,
     AccountLocked,
+    Authorization,
     Capability,
     Customer,
     InvalidCredentials,
@@ -215,3 +217,34 @@ def test_help_and_sms_menus_never_offer_a_bare_opt_out_word(chat) -> None:
     assert "CANCEL 2 (or CANCEL BOOKING)" in help_text
     for word in ("STOP", "CANCEL,", "CANCEL.", "QUIT", "END"):
         assert f"send {word}" not in help_text.replace("CANCEL 2", "")
+
+
+class LinkBackend(PlatformBackend):
+    """A platform whose customers authorise the bot by a link (car2go's OAuth 1.0a)."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner, LINK_LOGIN)
+        self.finished: list[tuple[str, str]] = []
+
+    def start_authorization(self, callback_url: str | None) -> Authorization:
+        return Authorization("https://platform.example/authorize?t=req1", "req1", "req-secret")
+
+    def finish_authorization(self, authorization: Authorization, verifier: str) -> Customer:
+        self.finished.append((authorization.request_token, verifier))
+        if verifier != "V3R1F":
+            raise InvalidCredentials()
+        return self.inner.login(DEMO_PHONE, "1234")
+
+
+def test_link_login_sends_the_link_and_takes_the_typed_code(
+    any_redis, backend, settings, clock
+) -> None:
+    link = LinkBackend(backend)
+    tg = chat_on(any_redis, link, settings, clock, "telegram")
+    answer = tg.send("/start")
+    assert "Open https://platform.example/authorize?t=req1 to connect your account" in answer
+    assert tg.session.state == State.ASK_LINK
+    assert "That code didn't work." in tg.send("nope")
+    assert "Hi Alex, you're logged in." in tg.send("V3R1F")
+    assert link.finished[-1] == ("req1", "V3R1F")
+    assert "secrets" not in tg.session.data
