@@ -34,12 +34,13 @@ def show_page(turn: Turn, offset: int) -> list[Reply]:
     wants_past = bool(turn.session.data.get("past"))
     ahead = listing.upcoming(found, turn.now)
     before = listing.past(found, turn.now)
-    items = before if wants_past or not ahead else ahead
+    items = before if (wants_past and before) or not ahead else ahead
     extra = (Option("Past", "PAST"),) if before and items is ahead else ()
     turn.goto(State.BOOKINGS)
     title = header(items is before)
     page = listing.show_page(turn, items, title, offset=offset, extra=extra)
     turn.session.data["past"] = items is before
+    turn.session.data["total"] = len(items)
     return [page]
 
 
@@ -54,13 +55,22 @@ def header(is_past: bool) -> Callable[[int, int, int], str]:
     return text
 
 
+def more(turn: Turn) -> list[Reply]:
+    """The next page; after the last upcoming page the past ones, then from the top again."""
+    shown_all = turn.session.list_next >= turn.session.data.get("total", 0)
+    if shown_all:
+        turn.session.data["past"] = not turn.session.data.get("past")
+        return show_page(turn, 0)
+    return show_page(turn, turn.session.list_next)
+
+
 def prompt_list(turn: Turn) -> Reply:
     return listing.shown_again(turn, "Send a booking's number for its details, MORE, or MENU.")
 
 
 def on_list(turn: Turn) -> list[Reply]:
     if turn.word == "MORE":
-        return show_page(turn, turn.session.list_next)
+        return more(turn)
     if turn.word == "PAST":
         turn.session.data["past"] = True
         return show_page(turn, 0)

@@ -125,3 +125,11 @@ def test_unknown_text_in_the_list_says_what_to_send(chat) -> None:
     answer = sms.send("what?")
     assert answer.startswith("Sorry, I didn't understand that.\nYour bookings")
     assert sms.session.state == State.BOOKINGS
+
+
+def test_more_after_the_last_upcoming_page_shows_the_past_then_starts_again(chat) -> None:
+    sms = chat("sms")
+    sms.login()
+    first = sms.send("BOOKINGS")
+    assert sms.send("MORE").startswith("Your past bookings")
+    assert sms.send("MORE") == first
