@@ -85,14 +85,28 @@ def test_a_slot_that_went_by_while_the_customer_waited_is_refused(chat, clock) -
     assert sms.session.state == State.BOOK_WHEN
 
 
-def test_a_time_in_a_one_message_booking_that_does_not_fit_is_explained_when_asked(chat) -> None:
+def test_a_time_in_a_one_message_booking_that_does_not_fit_is_rejected_at_once(chat) -> None:
     sms = chat("sms")
     sms.login()
-    sms.send("BOOK deep clean today 9am at 5 Elm Road, Leeds")
-    answer = sms.send("one-off")
-    assert answer.startswith("I read that as Mon 23 Nov 09:00, which is in the past. Free times:")
+    answer = sms.send("BOOK deep clean today 9am at 5 Elm Road, Leeds")
+    assert answer.startswith(
+        "Got it: Deep clean, 5 Elm Road, Leeds.\n"
+        "I read that as Mon 23 Nov 09:00, which is in the past. Free times:"
+    )
     answer = sms.send("tomorrow 9am")
     assert answer.startswith("Deep clean\nTue 24 Nov 09:00, one-off")
+
+
+def test_a_time_given_at_the_summary_is_applied_or_explained(chat) -> None:
+    sms = chat("sms")
+    sms.login()
+    sms.send("BOOK deep clean tomorrow 9am at 5 Elm Road, Leeds")
+    answer = sms.send("today 9am")
+    assert answer.startswith(
+        "I read that as Mon 23 Nov 09:00, which is in the past. I kept Tue 24 Nov 09:00.\n"
+        "Deep clean\nTue 24 Nov 09:00"
+    )
+    assert sms.send("wed 11am").startswith("Deep clean\nWed 25 Nov 11:00")
 
 
 def test_a_missing_address_is_asked_for_until_given(chat) -> None:

@@ -187,8 +187,14 @@ def read_into(turn: Turn, draft: Draft, text: str, lead: list[str] | None = None
         if reading.ok:
             draft.set_start(reading.moment)
             done_with(draft, "start")
+        elif draft.start_at is not None:  # at the summary: say why, keep the time it had
+            tz, window = turn.settings.tz, catalogue.window
+            said = when_.explain(reading, carried.time_text, turn.now, tz, window)
+            lead.append(f"{said} I kept {when_.show(draft.start_at, turn.now, tz)}.")
         else:
-            draft.time_text = carried.time_text  # explained when the time is asked for
+            # rejected as soon as it is read: the time question comes next, with free times
+            draft.time_text = carried.time_text
+            draft.editing = "start"
     ride = current is not None and current.kind == "ride"
     if carried.address and not ride and (place := where.read_address(carried.address)):
         draft.set_address(place)
