@@ -99,3 +99,11 @@ def test_a_business_that_asks_why_gets_the_customers_words(
     answer = sms.send("Flight moved to Sunday")
     assert "Booking #1007 on Sat 28 Nov 07:30 is cancelled." in answer
     assert wrapped.reasons == [None, "Flight moved to Sunday"]
+
+
+def test_an_address_answer_with_how_often_sets_both(chat) -> None:
+    sms = chat("sms")
+    sms.login()
+    sms.send("BOOK standard clean tomorrow 10am")
+    answer = sms.send("12 High St weekly")
+    assert answer.startswith("Standard clean\nTue 24 Nov 10:00, weekly\n12 High St\n")

@@ -37,7 +37,7 @@ from bot.messages import Reply
 from bot.understanding import when as when_
 from bot.understanding import where
 from bot.understanding.booking import read_booking
-from bot.understanding.catalogue import match_frequency, read_extras
+from bot.understanding.catalogue import find_frequency, match_frequency, read_extras
 
 YES_WORDS = frozenset({"YES", "Y", "YEP", "YEAH", "OK", "OKAY", "CONFIRM", "SURE"})
 NO_WORDS = frozenset({"NO", "N", "NOPE", "DISCARD", "CANCEL", "STOP"})
@@ -256,12 +256,19 @@ def _iso(value: str) -> datetime | None:
     return moment if moment.tzinfo else None
 
 
-def _place_from(turn: Turn, read: Callable[[str], where.Place | None]) -> where.Place | None:
-    """A shared location (Telegram), or the place the text names."""
+def _place_from(
+    turn: Turn, draft: Draft, read: Callable[[str], where.Place | None]
+) -> where.Place | None:
+    """A shared location, or the place the text names: "12 High St weekly" is an address and
+    how often, "5 Elm Rd instead" just the address."""
     location = turn.incoming.location
     if location is not None:
         return where.from_location(*location)
-    return read(turn.text)
+    text = turn.text
+    if found := find_frequency(text, turn.catalogue.frequencies):
+        draft.frequency = found[0].id
+        text = text.replace(found[1], " ", 1)
+    return read(where.without_filler(text))
 
 
 def on_where(turn: Turn) -> list[Reply]:
@@ -303,7 +310,7 @@ def _take_place(
     draft = load(turn)
     if draft is None:
         return start(turn)
-    place = _place_from(turn, read)
+    place = _place_from(turn, draft, read)
     if place is None:
         return [compose([problem(draft)], prompt(turn))]
     store(draft, place)
