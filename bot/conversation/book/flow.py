@@ -153,6 +153,11 @@ def ask(turn: Turn, draft: Draft, catalogue: Catalogue, name: str) -> Reply:
     return q.ask_note(turn.profile.pays_per_segment)
 
 
+def begin_again(turn: Turn) -> list[Reply]:
+    """The draft went missing (dropped elsewhere): start a new booking from its first question."""
+    return advance(turn, Draft.new())
+
+
 def no_draft(turn: Turn, text: str = "There's no booking in progress.") -> list[Reply]:
     return to_menu(turn, text)
 
