@@ -46,7 +46,7 @@ def show_page(turn: Turn, offset: int) -> list[Reply]:
 
 def header(is_past: bool) -> Callable[[int, int, int], str]:
     def text(first: int, last: int, total: int) -> str:
-        what = "Your past bookings" if is_past else "Your bookings"
+        what = "Your bookings in the past" if is_past else "Your bookings"
         if first == 1 and last == total:
             return f"{what}:" if is_past else f"{what}, soonest first:"
         span = f"{first}-{last}" if last > first else f"{first}"

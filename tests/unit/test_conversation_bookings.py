@@ -50,7 +50,7 @@ def test_past_bookings_come_on_request(chat, backend, clock) -> None:
     for booking in before:
         assert f"#{booking.id}" not in answer
     older = sms.send("PAST")
-    assert older.startswith("Your past bookings")
+    assert older.startswith("Your bookings in the past")
     assert listed_ids(older) == [b.id for b in before][: len(listed_ids(older))]
 
 
@@ -131,5 +131,5 @@ def test_more_after_the_last_upcoming_page_shows_the_past_then_starts_again(chat
     sms = chat("sms")
     sms.login()
     first = sms.send("BOOKINGS")
-    assert sms.send("MORE").startswith("Your past bookings")
+    assert sms.send("MORE").startswith("Your bookings in the past")
     assert sms.send("MORE") == first
