@@ -40,6 +40,8 @@ class Incoming:
 class Option:
     label: str
     value: str
+    number: int | None = None
+    """The number this option always has (the menu's tasks); else its place in the list."""
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,25 @@ class Reply:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["options"] = [[o.label, o.value] for o in self.options]
+        data["options"] = [
+            [o.label, o.value] if o.number is None else [o.label, o.value, o.number]
+            for o in self.options
+        ]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:
         return cls(
             text=data["text"],
-            options=tuple(Option(label, value) for label, value in data.get("options", ())),
+            options=tuple(Option(*item) for item in data.get("options", ())),
             request_phone=data.get("request_phone", False),
             delete_incoming=data.get("delete_incoming", False),
         )
+
+
+def numbered(options: tuple[Option, ...]) -> list[tuple[int, Option]]:
+    """Each option with the number the customer types for it: the fixed numbers when every
+    option has one (the menu), else 1, 2, 3... in order."""
+    if options and all(o.number is not None for o in options):
+        return [(o.number or 0, o) for o in options]
+    return list(enumerate(options, 1))

@@ -7,7 +7,8 @@ from typing import TextIO
 
 from bot.channels.sms import render_text
 from bot.conversation.engine import Engine
-from bot.messages import Incoming, Reply
+from bot.conversation.profile import profile_of
+from bot.messages import Incoming, Reply, numbered
 
 
 def incoming(line: str, channel: str, phone: str | None) -> Incoming:
@@ -21,7 +22,7 @@ def render_chat(replies: Iterable[Reply]) -> str:
     blocks = []
     for reply in replies:
         lines = [reply.text]
-        lines += [f"  [{n} {option.label}]" for n, option in enumerate(reply.options, 1)]
+        lines += [f"  [{n} {option.label}]" for n, option in numbered(reply.options)]
         if reply.request_phone:
             lines.append("  [Share my phone number]")
         blocks.append("\n".join(lines))
@@ -29,7 +30,10 @@ def render_chat(replies: Iterable[Reply]) -> str:
 
 
 def render(replies: list[Reply], channel: str) -> str:
-    return render_text(replies) if channel == "sms" else render_chat(replies)
+    """As the channel shows it: text messages for SMS and WhatsApp, a chat for the rest."""
+    if channel in ("sms", "whatsapp"):
+        return render_text(replies, profile_of(channel))
+    return render_chat(replies)
 
 
 def run(engine: Engine, channel: str, phone: str | None, stdin: TextIO, stdout: TextIO) -> int:

@@ -1,23 +1,27 @@
-"""SMS (and WhatsApp) rendering: GSM-7 only, options as numbered lines, as few segments as it takes.
+"""SMS and WhatsApp rendering: options as numbered lines, all replies in one message.
 
-A single non-GSM-7 character (a curly quote, an emoji) switches a whole SMS to UCS-2 and cuts a
-segment from 160 to 70 characters, so replies are folded into GSM-7 before they go out.
+SMS: a single non-GSM-7 character (a curly quote, an emoji) switches a whole SMS to UCS-2 and
+cuts a segment from 160 to 70 characters, so SMS text is folded into GSM-7 before it goes out.
+WhatsApp keeps every character (its profile's character set is `unicode`).
 """
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from collections.abc import Iterable
 
-from bot.messages import Reply
-
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+from bot.conversation.profile import (
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    SMS,
+    Profile,
+    is_gsm7,
+    profile_of,
+    segments,
 )
-GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
-"""Characters sent as an escape plus one septet: each counts twice."""
+from bot.messages import Reply, numbered
+
+__all__ = ["is_gsm7", "profile_of", "render_text", "segments", "to_gsm7"]
 
 TWILIO_MAX_CHARS = 1600
 
@@ -68,27 +72,17 @@ def to_gsm7(text: str) -> str:
     return "".join(out)
 
 
-def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
-
-
-def segments(text: str) -> int:
-    """How many SMS segments `text` is billed as (160/153 septets, or 70/67 UCS-2 characters)."""
-    if is_gsm7(text):
-        septets = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
-        return 1 if septets <= 160 else math.ceil(septets / 153)
-    units = len(text.encode("utf-16-le")) // 2
-    return 1 if units <= 70 else math.ceil(units / 67)
-
-
-def render_text(replies: Iterable[Reply]) -> str:
-    """All replies to one message as one SMS body (one message costs less than several)."""
+def render_text(replies: Iterable[Reply], profile: Profile = SMS) -> str:
+    """All replies to one message as one body (one message costs less than several).
+    Pass `profile_of("whatsapp")` for WhatsApp, which keeps every character."""
     blocks = []
     for reply in replies:
         lines = [reply.text] if reply.text else []
-        lines += [f"{n} {option.label}" for n, option in enumerate(reply.options, 1)]
+        lines += [f"{n} {option.label}" for n, option in numbered(reply.options)]
         blocks.append("\n".join(lines))
-    body = to_gsm7("\n".join(b for b in blocks if b)).strip()
+    body = "\n".join(b for b in blocks if b).strip()
+    if profile.charset == "gsm7":
+        body = to_gsm7(body).strip()
     if len(body) > TWILIO_MAX_CHARS:
         body = body[: TWILIO_MAX_CHARS - 3].rstrip() + "..."
     return body

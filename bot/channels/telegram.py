@@ -25,7 +25,7 @@ from telegram import (
     User,
 )
 
-from bot.messages import Incoming, Option, Reply
+from bot.messages import Incoming, Option, Reply, numbered
 
 MAX_TEXT_UNITS = 4096
 """Longest message text, counted in UTF-16 code units after entity parsing
@@ -258,7 +258,7 @@ def _send_messages(reply: Reply, chat_id: int | str) -> list[dict[str, Any]]:
     text = reply.text
     listed = reply.request_phone or any(len(o.label) > LONG_LABEL for o in reply.options)
     if reply.options and listed:
-        lines = [f"{n}. {o.label}" for n, o in enumerate(reply.options, 1)]
+        lines = [f"{n}. {o.label}" for n, o in numbered(reply.options)]
         text = "\n".join([text, *lines]) if text else "\n".join(lines)
     if not text.strip():
         if not reply.options:
@@ -271,11 +271,11 @@ def _send_messages(reply: Reply, chat_id: int | str) -> list[dict[str, Any]]:
     ]
     for method in methods:
         method["parse_mode"] = "HTML"
-    methods[-1]["reply_markup"] = _markup(reply, numbered=listed)
+    methods[-1]["reply_markup"] = _markup(reply, as_numbers=listed)
     return methods
 
 
-def _markup(reply: Reply, *, numbered: bool) -> dict[str, Any]:
+def _markup(reply: Reply, *, as_numbers: bool) -> dict[str, Any]:
     if reply.request_phone:
         button = KeyboardButton(SHARE_PHONE, request_contact=True)
         keyboard = ReplyKeyboardMarkup([[button]], one_time_keyboard=True, resize_keyboard=True)
@@ -283,10 +283,10 @@ def _markup(reply: Reply, *, numbered: bool) -> dict[str, Any]:
     if not reply.options:
         # a contact-sharing keyboard shown earlier would otherwise stay up
         return ReplyKeyboardRemove().to_dict()
-    if numbered:
+    if as_numbers:
         buttons = [
             InlineKeyboardButton(str(n), callback_data=callback_data(o, n))
-            for n, o in enumerate(reply.options, 1)
+            for n, o in numbered(reply.options)
         ]
         rows = math.ceil(len(buttons) / ROW_WIDTH)
         width = math.ceil(len(buttons) / rows)
@@ -294,7 +294,7 @@ def _markup(reply: Reply, *, numbered: bool) -> dict[str, Any]:
     else:
         grid = [
             [InlineKeyboardButton(o.label, callback_data=callback_data(o, n))]
-            for n, o in enumerate(reply.options, 1)
+            for n, o in numbered(reply.options)
         ]
     return InlineKeyboardMarkup(grid).to_dict()
 

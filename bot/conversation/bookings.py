@@ -1,88 +1,81 @@
-"""The booking list (newest first, paged with MORE) and one booking's details."""
+"""BOOKINGS: what's next first, a page at a time, and one booking's details.
+
+BOOKINGS ──> the list (upcoming, soonest first) ──(MORE)──> its next page
+                                               ──(PAST)──> past bookings, latest first
+                                               ──(a number / #id)──> BOOKING
+BOOKING ──(Cancel it / Track it / All bookings / Menu)──> that task (the table runs it)
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
 from bot.backends.protocol import Booking, BookingNotFound, Capability
-from bot.channels.sms import render_text, segments
-from bot.conversation.formatting import booking_details, booking_line
+from bot.conversation import listing
+from bot.conversation.formatting import booking_details
 from bot.conversation.states import State
-from bot.conversation.turn import Turn, reply
+from bot.conversation.step import Step
+from bot.conversation.turn import Turn, ask_again, not_understood, reply, to_menu
 from bot.messages import Option, Reply
 
-BOOKING_REF = re.compile(r"#?\s*\d{1,12}")
-
-LIMIT = 25
-"""The platforms' own limit (Gazoop answers the last 25 bookings)."""
-CHAT_PAGE = 8
-SMS_SEGMENTS = 2
-"""An SMS page holds as many bookings as fit in two segments."""
+NONE_YET = "You have no bookings yet."
 
 
 def show(turn: Turn) -> list[Reply]:
-    turn.session.list_offset = 0
-    return show_page(turn)
+    turn.session.data = {}
+    return show_page(turn, 0)
 
 
-def show_page(turn: Turn) -> list[Reply]:
-    session = turn.session
-    found = turn.backend.recent_bookings(turn.customer, limit=LIMIT)
+def show_page(turn: Turn, offset: int) -> list[Reply]:
+    found = turn.backend.recent_bookings(turn.customer, limit=listing.LIMIT)
     if not found:
-        from bot.conversation import menu
-
-        session.listed = []
-        return menu.show_after(turn, "You have no bookings yet.")
-    if session.list_offset >= len(found):
-        session.list_offset = 0
-    first = session.list_offset
-    count = CHAT_PAGE
-    page = _page(turn, found, first, count)
-    if turn.sms:
-        count = 1
-        while (
-            first + count < len(found)
-            and segments(render_text([_page(turn, found, first, count + 1)])) <= SMS_SEGMENTS
-        ):
-            count += 1
-        page = _page(turn, found, first, count)
-    chunk = found[first : first + count]
-    session.listed = [b.id for b in chunk]
-    session.list_next = first + len(chunk)
+        turn.session.listed = []
+        return to_menu(turn, NONE_YET)
+    wants_past = bool(turn.session.data.get("past"))
+    ahead = listing.upcoming(found, turn.now)
+    before = listing.past(found, turn.now)
+    items = before if (wants_past and before) or not ahead else ahead
+    extra = (Option("Past", "PAST"),) if before and items is ahead else ()
     turn.goto(State.BOOKINGS)
+    title = header(items is before)
+    page = listing.show_page(turn, items, title, offset=offset, extra=extra)
+    turn.session.data["past"] = items is before
+    turn.session.data["total"] = len(items)
     return [page]
 
 
-def _page(turn: Turn, found: list[Booking], first: int, count: int) -> Reply:
-    chunk = found[first : first + count]
-    tz = turn.settings.tz
-    options = [Option(booking_line(b, tz), b.id) for b in chunk]
-    if first + len(chunk) < len(found):
-        options.append(Option("More", "MORE"))
-    options.append(Option("Menu", "MENU"))
-    if first == 0 and len(chunk) == len(found):
-        header = "Your bookings, newest first:"
-    elif len(chunk) == 1:
-        header = f"Your booking {first + 1} of {len(found)}:"
-    else:
-        header = f"Your bookings {first + 1}-{first + len(chunk)} of {len(found)}:"
-    return Reply(header, tuple(options))
+def header(is_past: bool) -> Callable[[int, int, int], str]:
+    def text(first: int, last: int, total: int) -> str:
+        what = "Your bookings in the past" if is_past else "Your bookings"
+        if first == 1 and last == total:
+            return f"{what}:" if is_past else f"{what}, soonest first:"
+        span = f"{first}-{last}" if last > first else f"{first}"
+        return f"{what} {span} of {total}:"
+
+    return text
+
+
+def more(turn: Turn) -> list[Reply]:
+    """The next page; after the last upcoming page the past ones, then from the top again."""
+    shown_all = turn.session.list_next >= turn.session.data.get("total", 0)
+    if shown_all:
+        turn.session.data["past"] = not turn.session.data.get("past")
+        return show_page(turn, 0)
+    return show_page(turn, turn.session.list_next)
 
 
 def prompt_list(turn: Turn) -> Reply:
-    return Reply("Send a booking's number for its details, MORE for more, or MENU.")
+    return listing.shown_again(turn, "Send a booking's number for its details, MORE, or MENU.")
 
 
 def on_list(turn: Turn) -> list[Reply]:
     if turn.word == "MORE":
-        turn.session.list_offset = turn.session.list_next
-        return show_page(turn)
-    booking_id = turn.choice
-    if booking_id is None and BOOKING_REF.fullmatch(turn.text):
-        booking_id = resolve_reference(turn, turn.text)
+        return more(turn)
+    if turn.word == "PAST":
+        turn.session.data["past"] = True
+        return show_page(turn, 0)
+    booking_id = listing.typed_reference(turn)
     if booking_id is None:
-        from bot.conversation.table import not_understood
-
         return not_understood(turn)
     return show_booking(turn, booking_id)
 
@@ -91,9 +84,7 @@ def show_booking(turn: Turn, booking_id: str) -> list[Reply]:
     try:
         booking = turn.backend.booking(turn.customer, booking_id)
     except BookingNotFound:
-        from bot.conversation.table import with_prompt
-
-        return with_prompt(turn, f"I can't find booking {booking_id}.")
+        return ask_again(turn, f"I can't find booking {booking_id[:15]}.")
     turn.goto(State.BOOKING)
     turn.session.data = {"booking": booking.id}
     return [reply(booking_details(booking, turn.settings.tz), *booking_actions(turn, booking))]
@@ -116,17 +107,10 @@ def prompt_booking(turn: Turn) -> Reply:
 
 
 def on_booking(turn: Turn) -> list[Reply]:
-    from bot.conversation.table import not_understood
-
     return not_understood(turn)
 
 
-def resolve_reference(turn: Turn, ref: str) -> str | None:
-    """A booking id from what the customer typed: "#1042", "1042", or "2" (item 2 shown last)."""
-    ref = ref.strip()
-    if ref.startswith("#"):
-        return ref[1:].strip() or None
-    listed = turn.session.listed
-    if ref.isdigit() and 1 <= int(ref) <= len(listed):
-        return listed[int(ref) - 1]
-    return ref or None
+STEPS = {
+    State.BOOKINGS: Step(on_list, prompt_list),
+    State.BOOKING: Step(on_booking, prompt_booking),
+}

@@ -6,6 +6,13 @@ once per thing the customer must agree to: the late fee first, then, for a booki
 this visit only or this and all future ones. Each question keeps in `Session.data` exactly what
 it showed, and the confirmed call carries exactly what the customer agreed to: a fee that changed
 in between is asked about again, never charged unseen.
+
+    CANCEL ──> CANCEL_CHOOSE (upcoming, soonest first, MORE) ──(a number)──> the backend call
+    CANCEL 40218 / CANCEL 2 / "Cancel it" ──> CANCEL_CONFIRM ──(YES)──> the backend call
+    the backend call ──(ConfirmationRequired late)──> CANCEL_LATE ──(YES)──> the call again
+                     ──(ConfirmationRequired recurring)──> CANCEL_RECURRING ──(THIS/FUTURE)──> ...
+                     ──(ConfirmationRequired reason)──> CANCEL_REASON ──(a few words)──> ...
+                     ──(done / refused)──> Next.MENU
 """
 
 from __future__ import annotations
@@ -23,20 +30,14 @@ from bot.backends.protocol import (
     Money,
     NotCancellable,
 )
-from bot.conversation import menu
-from bot.conversation.bookings import LIMIT, resolve_reference
-from bot.conversation.formatting import booking_line, when
+from bot.conversation import listing
+from bot.conversation.formatting import when
+from bot.conversation.listing import resolve_reference
 from bot.conversation.states import State
-from bot.conversation.turn import Turn, command_of, reply
-from bot.messages import Option, Reply
+from bot.conversation.step import Step
+from bot.conversation.turn import Turn, ask_again, command_of, not_understood, reply, to_menu
+from bot.messages import Reply
 
-CHAT_LIST = 8
-"""Most bookings offered as buttons at once; the rest are a `CANCEL #id` away."""
-SMS_CHARS = 2 * 153
-"""Two GSM-7 segments."""
-SMS_RESERVE = 38
-"""Room kept in an SMS list for a line put in front of it when it is asked again: the longest
-is "Sorry, I can only read text messages." and its newline."""
 ECHO_CHARS = 15
 """How much of an unknown booking reference is quoted back (fits in SMS_RESERVE)."""
 
@@ -45,7 +46,9 @@ LATE_WORDS = {"YES": YES, "Y": YES, "NO": NO, "N": NO}
 SERIES_WORDS = {"THIS": THIS, "ONE": THIS, "FUTURE": FUTURE, "ALL": FUTURE, "NO": NO, "KEEP": NO}
 
 CHOOSE_HEADER = "Which booking to cancel?"
-FALLBACK = "Send CANCEL to choose a booking to cancel, or MENU."
+FALLBACK = "Send the number of the booking to cancel, or MENU."
+LOST = "Sorry, I lost track of that. Nothing was cancelled."
+MAX_REASON = 200
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class Pending:
     currency: str | None = None
     series: str | None = None
     """THIS or FUTURE once the customer has answered the recurring question."""
+    reason: str | None = None
+    """Why the customer cancels, where the business asks (`ConfirmationRequired("reason")`)."""
     late_agreed: bool = False
     """The customer said YES to the late cancellation question as it stands."""
     fee_changed: bool = False
@@ -94,67 +99,70 @@ class Pending:
 
 
 def start(turn: Turn) -> list[Reply]:
-    """CANCEL: the list of cancellable bookings; `CANCEL <id>`, `#<id>` or `<n>`: that booking."""
-    if turn.args:
-        booking_id = resolve_reference(turn, turn.args)
-        if booking_id:
-            return begin(turn, booking_id)
-    return show_list(turn)
+    """CANCEL: the list of cancellable bookings; `CANCEL <id>`, `#<id>` or `<n>`: that booking,
+    after a yes."""
+    if turn.args and (booking_id := resolve_reference(turn, turn.args)):
+        return confirm_first(turn, booking_id)
+    turn.session.data = {}
+    return show_list(turn, 0)
 
 
-def show_list(turn: Turn) -> list[Reply]:
-    found = turn.backend.recent_bookings(turn.customer, limit=LIMIT)
-    upcoming = sorted((b for b in found if b.cancellable_at(turn.now)), key=lambda b: b.start)
-    if not upcoming:
+def show_list(turn: Turn, offset: int) -> list[Reply]:
+    found = turn.backend.recent_bookings(turn.customer, limit=listing.LIMIT)
+    items = listing.upcoming(found, turn.now)
+    if not items:
         return to_menu(turn, "You have no upcoming bookings to cancel.")
-    header, choices = fit_list(turn, upcoming)
-    turn.session.listed = [value for _, value in choices]
-    turn.session.data = {"header": header, "choices": choices}
     turn.goto(State.CANCEL_CHOOSE)
+    return [listing.show_page(turn, items, list_header, offset=offset)]
+
+
+def list_header(first: int, last: int, total: int) -> str:
+    if first == 1 and last == total:
+        return CHOOSE_HEADER
+    return f"{CHOOSE_HEADER} ({first}-{last} of {total})"
+
+
+def confirm_first(turn: Turn, booking_id: str) -> list[Reply]:
+    """A booking named by the customer ("CANCEL 40218", "CANCEL 2"): ask before cancelling."""
+    try:
+        booking = turn.backend.booking(turn.customer, booking_id)
+    except BookingNotFound:
+        if turn.session.state == State.CANCEL_CHOOSE:
+            return ask_again(turn, cant_find(booking_id))
+        return to_menu(turn, cant_find(booking_id))
+    if not booking.cancellable_at(turn.now):
+        return to_menu(turn, why_not(booking, turn))
+    turn.session.data = {"pending": asdict(Pending.of(booking)), "service": booking.service}
+    turn.goto(State.CANCEL_CONFIRM)
     return [prompt(turn)]
 
 
-def fit_list(turn: Turn, upcoming: list[Booking]) -> tuple[str, list[list[str]]]:
-    """The header and [label, id] pairs: full lines if they fit, shorter ones on SMS if not.
-
-    An SMS list must stay within two segments even when a line is put in front of it later
-    ("I can't find booking 99.").
-    """
-    tz = turn.settings.tz
-    if not turn.sms:
-        shown = upcoming[:CHAT_LIST]
-        return list_header(len(shown), len(upcoming)), [[booking_line(b, tz), b.id] for b in shown]
-    budget = SMS_CHARS - SMS_RESERVE
-    full = [[booking_line(b, tz), b.id] for b in upcoming]
-    if sms_length(CHOOSE_HEADER, full) <= budget:
-        return CHOOSE_HEADER, full
-    short = [[short_line(b, turn), b.id] for b in upcoming]
-    for count in range(len(short), 1, -1):
-        header = list_header(count, len(short))
-        if sms_length(header, short[:count]) <= budget:
-            return header, short[:count]
-    return list_header(1, len(short)), short[:1]
+def confirm_question(turn: Turn, pending: Pending) -> Reply:
+    service = turn.session.data.get("service") or "booking"
+    on = when(pending.starts, turn.settings.tz)
+    ref = f"#{pending.booking}"
+    return reply(
+        f"Cancel {ref} {service} on {on}?",
+        ("Yes, cancel it", f"{YES} {ref}"),
+        ("No, keep it", f"{NO} {ref}"),
+    )
 
 
-def list_header(count: int, total: int) -> str:
-    if count == total:
-        return CHOOSE_HEADER
-    return f"Your next {count} of {total}. {CHOOSE_HEADER}"
-
-
-def short_line(booking: Booking, turn: Turn) -> str:
-    """'#1003 Thu 26 Nov 10:00 Standard clean': enough to tell bookings apart in an SMS."""
-    return f"#{booking.id} {when(booking.start, turn.settings.tz)} {booking.service}"
-
-
-def sms_length(header: str, choices: list[list[str]]) -> int:
-    """Characters of the list as the SMS renderer numbers it, with the Menu option at the end."""
-    lines = [header] + [f"{n} {label}" for n, (label, _) in enumerate(choices, 1)]
-    lines.append(f"{len(choices) + 1} Menu")
-    return len("\n".join(lines))
+def on_confirm(turn: Turn) -> list[Reply]:
+    pending = Pending.load(turn.session.data)
+    if pending is None:
+        return to_menu(turn, LOST)
+    answer = answer_of(turn, confirm_question(turn, pending), LATE_WORDS)
+    if answer is None:
+        return not_understood(turn)
+    if answer == NO:
+        return kept(turn, pending)
+    return attempt(turn, pending)
 
 
 def on_choose(turn: Turn) -> list[Reply]:
+    if turn.word == "MORE":
+        return show_list(turn, turn.session.list_next)
     if turn.choice is not None:
         return begin(turn, turn.choice)
     text = turn.text
@@ -170,7 +178,7 @@ def begin(turn: Turn, booking_id: str) -> list[Reply]:
     try:
         booking = turn.backend.booking(turn.customer, booking_id)
     except BookingNotFound:
-        return again(turn, cant_find(booking_id))
+        return ask_again(turn, cant_find(booking_id))
     if not booking.cancellable_at(turn.now):
         return to_menu(turn, why_not(booking, turn))
     return attempt(turn, Pending.of(booking))
@@ -207,6 +215,7 @@ def attempt(turn: Turn, pending: Pending) -> list[Reply]:
             late=pending.late_agreed,
             recurring=pending.series is not None,
             future=pending.series == FUTURE,
+            **({"reason": pending.reason} if pending.reason else {}),
         )
     except ConfirmationRequired as question:
         return ask(turn, pending, question)
@@ -241,6 +250,8 @@ def ask(turn: Turn, pending: Pending, question: ConfirmationRequired) -> list[Re
             late_agreed=False,
         )
         turn.goto(State.CANCEL_LATE)
+    elif question.reason == "reason":
+        turn.goto(State.CANCEL_REASON)
     else:
         pending = replace(pending, series=None)
         turn.goto(State.CANCEL_RECURRING)
@@ -273,10 +284,29 @@ def recurring_question(turn: Turn, pending: Pending) -> Reply:
     )
 
 
+def reason_question(turn: Turn, pending: Pending) -> Reply:
+    return reply(
+        f"Please tell us in a few words why you're cancelling #{pending.booking}.",
+        ("Keep it", f"{NO} #{pending.booking}"),
+    )
+
+
+def on_reason(turn: Turn) -> list[Reply]:
+    pending = Pending.load(turn.session.data)
+    if pending is None:
+        return to_menu(turn, LOST)
+    if turn.choice is not None or turn.word in ("NO", "KEEP"):
+        return kept(turn, pending)
+    why = turn.text[:MAX_REASON]
+    if not why:
+        return not_understood(turn)
+    return attempt(turn, replace(pending, reason=why))
+
+
 def on_late(turn: Turn) -> list[Reply]:
     pending = Pending.load(turn.session.data)
     if pending is None:
-        return to_menu(turn, "Sorry, I lost track of that. Nothing was cancelled.")
+        return to_menu(turn, LOST)
     answer = answer_of(turn, late_question(turn, pending), LATE_WORDS)
     if answer is None:
         return not_understood(turn)
@@ -288,7 +318,7 @@ def on_late(turn: Turn) -> list[Reply]:
 def on_recurring(turn: Turn) -> list[Reply]:
     pending = Pending.load(turn.session.data)
     if pending is None:
-        return to_menu(turn, "Sorry, I lost track of that. Nothing was cancelled.")
+        return to_menu(turn, LOST)
     answer = answer_of(turn, recurring_question(turn, pending), SERIES_WORDS)
     if answer is None:
         return not_understood(turn)
@@ -341,24 +371,6 @@ def outcome(turn: Turn, result: Cancellation) -> str:
     return " ".join(parts)
 
 
-def to_menu(turn: Turn, text: str) -> list[Reply]:
-    """`text` and the menu in one reply; the cancellation in progress, if any, is over."""
-    return menu.show_after(turn, text)
-
-
-def again(turn: Turn, text: str) -> list[Reply]:
-    """`text`, then whatever the current state asks for: the session is left as it was."""
-    from bot.conversation.table import with_prompt
-
-    return with_prompt(turn, text)
-
-
-def not_understood(turn: Turn) -> list[Reply]:
-    from bot.conversation.table import not_understood
-
-    return not_understood(turn)
-
-
 def prompt(turn: Turn) -> Reply:
     """The question of the current cancel state, rebuilt from `Session.data` (no backend call)."""
     data = turn.session.data
@@ -368,8 +380,17 @@ def prompt(turn: Turn) -> Reply:
         return late_question(turn, pending)
     if state == State.CANCEL_RECURRING and pending is not None:
         return recurring_question(turn, pending)
-    choices = data.get("choices")
-    if state == State.CANCEL_CHOOSE and choices:
-        options = [Option(label, value) for label, value in choices]
-        return reply(data.get("header") or CHOOSE_HEADER, *options, Option("Menu", "MENU"))
-    return Reply(FALLBACK)
+    if state == State.CANCEL_CONFIRM and pending is not None:
+        return confirm_question(turn, pending)
+    if state == State.CANCEL_REASON and pending is not None:
+        return reason_question(turn, pending)
+    return listing.shown_again(turn, FALLBACK)
+
+
+STEPS = {
+    State.CANCEL_CHOOSE: Step(on_choose, prompt),
+    State.CANCEL_CONFIRM: Step(on_confirm, prompt),
+    State.CANCEL_LATE: Step(on_late, prompt),
+    State.CANCEL_RECURRING: Step(on_recurring, prompt),
+    State.CANCEL_REASON: Step(on_reason, prompt),
+}

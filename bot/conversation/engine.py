@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.backends.protocol import BackendBusy, BackendUnavailable, BookingBackend
+from bot.backends.protocol import BackendBusy, BackendUnavailable, BookingBackend, LoginExpired
 from bot.config import Settings
 from bot.conversation import table
 from bot.conversation.turn import Turn
@@ -93,6 +93,10 @@ class Engine:
             log.warning("conversation %s: backend unavailable: %s", incoming.key, exc)
             restore(session, before)
             replies = [Reply(BACKEND_DOWN)]
+        except LoginExpired:
+            log.info("conversation %s: the platform ended the login", incoming.key)
+            restore(session, before)
+            replies = table.log_in_again(turn)
         if turn.notices and replies:
             first = replies[0]
             replies[0] = Reply(
@@ -101,9 +105,8 @@ class Engine:
                 first.request_phone,
                 first.delete_incoming,
             )
-        shown = [r for r in replies if r.options]
-        if shown:
-            session.options = [o.value for o in shown[-1].options]
+        if shown := table.numbers(replies):
+            session.options = shown
         elif session.state != state_before:
             session.options = []  # a new question without options: numbers mean nothing now
         session.updated_at = now.timestamp()

@@ -71,4 +71,5 @@ def booking_details(booking: Booking, tz: ZoneInfo) -> str:
         lines.append(f"Repeats: {booking.frequency}")
     if booking.price is not None:
         lines.append(f"Price: {booking.price}")
+    lines += [f"{label}: {value}" for label, value in booking.details]
     return "\n".join(lines)

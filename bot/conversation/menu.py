@@ -1,33 +1,54 @@
-"""The main menu, /start and HELP: offering only what the backend can do."""
+"""The main menu and HELP: only what the platform can do, each task always under its own number.
+
+    MENU ──(a task's number or word)──> that task (the table runs it)
+    MENU ──(free text naming a service: "deep clean tomorrow 9am")──> BOOK with that text
+    MENU ──(anything else)──> Next.ASK_AGAIN
+
+Numbers are fixed per task (1 bookings, 2 book, 3 cancel, 4 track, 5 log out) so "3" means the
+same whether or not TRACK is offered. On a channel where the carrier treats a bare CANCEL as an
+opt-out (SMS), the words offered are never a bare opt-out word.
+"""
 
 from __future__ import annotations
 
 from bot.backends.protocol import Capability
 from bot.conversation.states import State
-from bot.conversation.turn import Turn
+from bot.conversation.step import Step
+from bot.conversation.turn import Turn, hand_to, not_understood
 from bot.messages import Option, Reply
+from bot.understanding.booking import read_booking
 
-HELP_WORDS = (
-    ("BOOKINGS", "your bookings", None),
-    ("BOOK", "a new booking", Capability.BOOK),
-    ("CANCEL", "cancel one", Capability.CANCEL),
-    ("TRACK", "where is my ride", Capability.TRACK),
-    ("MENU", "the menu", None),
-    ("LOGOUT", "log out", None),
+TASKS = (
+    # number, label, value, capability needed, what HELP says
+    (1, "My bookings", "BOOKINGS", Capability.LIST, "your bookings"),
+    (2, "Book", "BOOK", Capability.BOOK, "a new booking"),
+    (3, "Cancel a booking", "CANCEL", Capability.CANCEL, "cancel one"),
+    (4, "Track", "TRACK", Capability.TRACK, "where is my booking now"),
 )
+LOGOUT_NUMBER = 5
+
+UNAVAILABLE = {
+    "BOOKINGS": "Sorry, listing bookings isn't available here.",
+    "BOOK": "Sorry, booking by chat isn't available here.",
+    "CANCEL": "Sorry, cancelling by chat isn't available here.",
+    "TRACK": "Sorry, tracking isn't available here.",
+}
+NEEDS = {value: need for _, _, value, need, _ in TASKS}
+
+
+def can(turn: Turn, command: str) -> bool:
+    need = NEEDS.get(command)
+    return need is None or need in turn.backend.capabilities
 
 
 def options(turn: Turn) -> tuple[Option, ...]:
-    can = turn.backend.capabilities
-    offered = [Option("My bookings", "BOOKINGS")]
-    if Capability.BOOK in can:
-        label = "Finish my booking" if turn.session.draft else "Book"
-        offered.append(Option(label, "BOOK"))
-    if Capability.CANCEL in can:
-        offered.append(Option("Cancel a booking", "CANCEL"))
-    if Capability.TRACK in can:
-        offered.append(Option("Track", "TRACK"))
-    offered.append(Option("Log out", "LOGOUT"))
+    offered = []
+    for number, label, value, need, _ in TASKS:
+        if need in turn.backend.capabilities:
+            if value == "BOOK" and turn.session.draft:
+                label = "Finish my booking"
+            offered.append(Option(label, value, number))
+    offered.append(Option("Log out", "LOGOUT", LOGOUT_NUMBER))
     return tuple(offered)
 
 
@@ -36,49 +57,41 @@ def prompt(turn: Turn) -> Reply:
 
 
 def show(turn: Turn) -> list[Reply]:
-    if not turn.session.logged_in:
-        from bot.conversation import login
-
-        return login.require(turn)
     turn.goto(State.MENU)
-    turn.session.data = {}
+    deferred = turn.session.data.get("deferred")
+    turn.session.data = {"deferred": deferred} if deferred else {}
     return [prompt(turn)]
 
 
-def show_after(turn: Turn, text: str) -> list[Reply]:
-    """`text`, then the menu, in one reply (one SMS instead of two)."""
-    menu_reply = show(turn)[0]
-    return [Reply(f"{text}\n{menu_reply.text}", menu_reply.options)]
-
-
-def start(turn: Turn) -> list[Reply]:
-    """/start: the menu when logged in, else (again) the beginning of logging in."""
-    if turn.session.logged_in:
-        return show(turn)
-    from bot.conversation import login
-
-    turn.goto(State.START)
-    return login.on_start(turn)
+def cancel_word(turn: Turn) -> str:
+    """How to ask for CANCEL: never the bare opt-out word where the carrier acts on it."""
+    return "CANCEL 2 (or CANCEL BOOKING)" if turn.profile.opt_out_words else "CANCEL"
 
 
 def help(turn: Turn) -> list[Reply]:
-    if not turn.session.logged_in:
-        from bot.conversation.table import with_prompt
-
-        return with_prompt(turn, "I can show, book and cancel your bookings once you're logged in.")
-    can = turn.backend.capabilities
-    words = [f"{w} {what}" for w, what, need in HELP_WORDS if need is None or need in can]
-    return [Reply("Send " + ", ".join(words) + ". On a list, send its number.")]
+    """Plain guidance, with the menu's options (buttons on Telegram)."""
+    words = []
+    for _, _, value, need, what in TASKS:
+        if need in turn.backend.capabilities:
+            word = cancel_word(turn) if value == "CANCEL" else value
+            words.append(f"{word} for {what}")
+    text = (
+        "You can send "
+        + ", ".join(words)
+        + ". On a list, send an item's number. MENU shows the menu, LOGOUT logs you out."
+    )
+    turn.goto(State.MENU)
+    return [Reply(text, options(turn))]
 
 
 def on_menu(turn: Turn) -> list[Reply]:
     """Free text at the menu: a booking when it names a service, else what to send."""
-    from bot.conversation import book
-    from bot.conversation.table import not_understood, with_prompt
-
     if turn.word in ("YES", "NO"):
-        return with_prompt(turn, book.NOTHING_TO_CONFIRM)
-    can_book = Capability.BOOK in turn.backend.capabilities
-    if can_book and turn.session.draft is None and (booking := book.from_text(turn)):
-        return booking
+        return not_understood(turn, "There's nothing to confirm right now.")
+    carried = read_booking(turn.text, turn.catalogue)
+    if Capability.BOOK in turn.backend.capabilities and carried.service is not None:
+        return hand_to(turn, f"BOOK {turn.text}")
     return not_understood(turn)
+
+
+STEPS = {State.MENU: Step(on_menu, prompt)}

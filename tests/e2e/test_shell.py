@@ -41,7 +41,7 @@ def test_piped_sms_login_and_list_then_goodbye(tmp_path: Path) -> None:
     assert "reply with your PIN" in pin_request
     assert "don't match" in wrong
     assert "Hi Alex, you're logged in." in menu and "1 My bookings" in menu
-    assert listing.startswith("Your bookings 1-") and "#10" in listing
+    assert listing.startswith("Your bookings, soonest first:") and "#10" in listing
     assert "Goodbye" in goodbye
     assert "in-process store" in result.stderr, "the single-process warning is shown"
     assert "1234" not in result.stderr

@@ -39,7 +39,7 @@ class Chat:
 
     def send(self, text: str = "", **fields: Any) -> str:
         self.replies = self.engine.handle(self.incoming(text, **fields))
-        rendered = render(self.replies, "sms" if self.channel != "telegram" else "telegram")
+        rendered = render(self.replies, self.channel)
         self.transcript.append((text, rendered))
         return rendered
 

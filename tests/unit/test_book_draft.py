@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from bot.backends.builtin.demo import FREQUENCIES, SERVICES
 from bot.backends.protocol import Catalogue, Service
-from bot.conversation.draft import Draft
-from bot.conversation.where import Place, from_location
+from bot.conversation.book.draft import Draft
+from bot.understanding.where import Place, from_location
 
 CATALOGUE = Catalogue(services=SERVICES, frequencies=FREQUENCIES)
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -32,20 +32,19 @@ def complete_clean() -> Draft:
 
 
 def test_questions_come_in_order_and_only_for_what_is_missing() -> None:
+    """Extras and a note are offered at the summary, never asked."""
     draft = Draft.new()
     assert draft.missing(CATALOGUE) == "service"
     draft.set_service(service("standard-clean"), None)
-    assert draft.missing(CATALOGUE) == "extras"
-    draft.extras_done = True
     assert draft.missing(CATALOGUE) == "frequency"
     draft.frequency = "weekly"
     assert draft.missing(CATALOGUE) == "start"
     draft.set_start(START)
     assert draft.missing(CATALOGUE) == "address"
     draft.set_address(Place("12 High St"))
-    assert draft.missing(CATALOGUE) == "note"
-    draft.note_done = True
     assert draft.missing(CATALOGUE) is None
+    draft.editing = "extras"
+    assert draft.missing(CATALOGUE) == "extras", "asked when chosen from the summary"
 
 
 def test_a_ride_asks_pickup_and_dropoff_and_no_extras() -> None:
@@ -57,7 +56,7 @@ def test_a_ride_asks_pickup_and_dropoff_and_no_extras() -> None:
     draft.set_pickup(from_location(51.5, -0.12))
     assert draft.missing(CATALOGUE) == "dropoff"
     draft.set_dropoff(Place("Heathrow T5"))
-    assert draft.missing(CATALOGUE) == "note"
+    assert draft.missing(CATALOGUE) is None
     assert draft.request().location == (51.5, -0.12)
 
 

@@ -27,40 +27,51 @@ def count(backend, chat) -> int:
     return len(backend.recent_bookings(chat.session.get_customer()))
 
 
-def test_step_by_step_on_sms(chat, backend) -> None:
+def test_guided_booking_on_sms_takes_six_messages(chat, backend) -> None:
     sms = chat("sms")
     sms.login()
     before = count(backend, sms)
     steps = [
         ("BOOK", "What would you like to book?\n1 Standard clean £60.00"),
-        ("1", "Any extras?"),
-        ("1", "How many Oven clean (£25.00 each)?\n1 1\n2 2"),
-        ("2", "Extras: Oven clean x2. Add another, or Done."),
-        ("5", "How often?\n1 One-off\n2 Weekly (10% off)"),
+        ("1", "How often?\n1 One-off\n2 Weekly (10% off)"),
         ("1", "When? Send a day and time (e.g. tomorrow 10am), or choose:\n1 Mon 23 Nov 12:00"),
         ("tomorrow 10am", "What's the address for the Standard clean?"),
-        ("12 High Street, Kingston upon Thames KT1 1LQ", "Any note for us?"),
-        ("Key under the mat", "Standard clean + Oven clean x2\nTue 24 Nov 10:00\n"),
+        (
+            "12 High Street, Kingston upon Thames KT1 1LQ",
+            "Standard clean\nTue 24 Nov 10:00, one-off\n12 High Street",
+        ),
     ]
     for text, expected in steps:
         answer = sms_sized(sms.send(text))
         assert answer.startswith(expected), (text, answer)
-    assert "Note: Key under the mat" in answer
-    assert "Total £110.00" in answer
-    assert answer.endswith("Total £110.00\n1 Book it\n2 Change\n3 Don't book")
+    assert "Total £60.00" in answer
+    assert answer.endswith(
+        "1 Book it\n2 Add extras\n3 Add a note\n4 Change something\n5 Don't book"
+    )
     assert sms.session.state == State.BOOK_CONFIRM
 
     answer = sms_sized(sms.send("YES"))
     number = booking_id(answer)
     assert answer.startswith(
         f"Booked! #{number} Standard clean, Tue 24 Nov 10:00, "
-        "12 High Street, Kingston upon Thames KT1 1LQ. Total £110.00."
+        "12 High Street, Kingston upon Thames KT1 1LQ. Total £60.00."
     )
+    assert len(sms.transcript) == 2 + 6, "login (2), then six messages"
     assert "1 My bookings\n2 Book\n" in answer
-    assert sms.session.state == State.MENU
-    assert sms.session.draft is None
+    assert sms.session.state == State.MENU and sms.session.draft is None
     assert count(backend, sms) == before + 1
-    made = backend.booking(sms.session.get_customer(), number)
+
+
+def test_extras_and_a_note_are_offered_at_the_summary(chat, backend) -> None:
+    sms = chat("sms")
+    sms.login()
+    sms.send(ONE_MESSAGE)
+    assert sms_sized(sms.send("EXTRAS")).startswith("Any extras?")
+    assert sms.send("2 oven").startswith("Standard clean + Oven clean x2\n")
+    answer = sms.send("NOTE Key under the mat")
+    assert "Note: Key under the mat" in answer and "Total £110.00" in answer
+    answer = sms_sized(sms.send("YES"))
+    made = backend.booking(sms.session.get_customer(), booking_id(answer))
     assert made.extras == ("Oven clean x2",)
 
 
@@ -70,35 +81,33 @@ def test_step_by_step_on_telegram_with_buttons(chat, backend) -> None:
     tg.press("Book")
     assert "Deep clean £120.00" in tg.options
     tg.press("Deep clean")
-    tg.press("Inside fridge")
-    assert tg.replies[0].text.startswith("Extras: Inside fridge.")
-    tg.press("Done")
     tg.press("Weekly")
     first_slot = tg.options[0]
     tg.press(first_slot)
     assert "address" in tg.replies[0].text
-    tg.send("5 Elm Road, Leeds LS1 4AB")
-    answer = tg.press("Skip")
-    assert answer.startswith("Deep clean + Inside fridge\nMon 23 Nov 12:00, weekly\n5 Elm Road")
+    answer = tg.send("5 Elm Road, Leeds LS1 4AB")
+    assert answer.startswith("Deep clean\nMon 23 Nov 12:00, weekly\n5 Elm Road")
+    tg.press("Add extras")
+    tg.press("Inside fridge")
+    assert tg.replies[0].text.startswith("Extras: Inside fridge.")
+    answer = tg.press("Done")
     # Telegram shows how the price is made up
     assert (
         "Deep clean £120.00\nInside fridge £15.00\nWeekly discount -£13.50\nTotal £121.50" in answer
     )
-    answer = tg.press("Yes")
+    answer = tg.press("Book it")
     assert f"Booked! #{booking_id(answer)} Deep clean, Mon 23 Nov 12:00" in answer
     assert "Total £121.50." in answer
     assert tg.options[:2] == ["My bookings", "Book"]
 
 
-def test_one_message_asks_only_for_what_it_did_not_carry(chat) -> None:
+def test_one_message_booking_takes_two_messages(chat) -> None:
     sms = chat("sms")
     sms.login()
     answer = sms_sized(sms.send(ONE_MESSAGE))
-    assert answer.startswith("Any extras?")
-    assert sms_sized(sms.send("none")).startswith("How often?")
-    assert sms_sized(sms.send("one-off")).startswith("Any note for us?")
-    answer = sms_sized(sms.send("SKIP"))
-    assert answer.startswith("Standard clean\nTue 24 Nov 10:00\n12 High St, London\nTotal £60.00")
+    assert answer.startswith(
+        "Standard clean\nTue 24 Nov 10:00, one-off\n12 High St, London\nTotal £60.00"
+    )
     answer = sms.send("yes")
     assert re.match(
         r"Booked! #\d+ Standard clean, Tue 24 Nov 10:00, 12 High St, London\. "
@@ -107,12 +116,18 @@ def test_one_message_asks_only_for_what_it_did_not_carry(chat) -> None:
     )
 
 
-def test_one_message_with_everything_goes_straight_to_the_note(chat) -> None:
+def test_one_message_weekly_booking_takes_two_messages(chat) -> None:
+    sms = chat("sms")
+    sms.login()
+    answer = sms_sized(sms.send("standard clean tomorrow 10am at 12 High St weekly"))
+    assert answer.startswith("Standard clean\nTue 24 Nov 10:00, weekly\n12 High St\n")
+    assert "Booked!" in sms.send("YES")
+
+
+def test_one_message_ride_goes_straight_to_the_summary(chat) -> None:
     tg = chat("telegram")
     tg.login()
-    tg.send("/book city ride from Wood St to Surbiton Station fri 10:30 weekly")
-    assert tg.replies[0].text.startswith("Any note for us")
-    answer = tg.press("Skip")
+    answer = tg.send("/book city ride from Wood St to Surbiton Station fri 10:30 weekly")
     assert answer.startswith("City ride\nFri 27 Nov 10:30, weekly\nWood St to Surbiton Station")
 
 
@@ -121,9 +136,8 @@ def test_plain_text_at_the_service_question_carries_fields(chat) -> None:
     sms.login()
     sms.send("BOOK")
     answer = sms.send("deep clean 24/11 9am 5 Elm Road, Leeds")
-    assert answer.startswith("Any extras?")
+    assert answer.startswith("Deep clean\nTue 24 Nov 09:00, one-off")
     draft = sms.session.draft
-    assert draft is not None
     assert (draft["service"], draft["address"], draft["city"]) == (
         "deep-clean",
         "5 Elm Road, Leeds",
@@ -135,10 +149,7 @@ def test_plain_text_at_the_service_question_carries_fields(chat) -> None:
 def test_editing_a_field_from_the_summary(chat) -> None:
     sms = chat("sms")
     sms.login()
-    sms.send(ONE_MESSAGE)
-    sms.send("NONE")
-    sms.send("1")
-    answer = sms.send("SKIP")
+    answer = sms.send(ONE_MESSAGE)
     assert "Tue 24 Nov 10:00" in answer
     first_key = sms.session.draft["quote"]["digest"]
 
@@ -149,7 +160,7 @@ def test_editing_a_field_from_the_summary(chat) -> None:
     answer = sms.send("4")
     assert answer.startswith("When?")
     answer = sms.send("wed 2pm")
-    assert answer.startswith("Standard clean\nWed 25 Nov 14:00\n12 High St, London")
+    assert answer.startswith("Standard clean\nWed 25 Nov 14:00, one-off\n12 High St, London")
     assert sms.session.draft["quote"]["digest"] != first_key
 
     answer = sms.send("EDIT how often")
@@ -171,24 +182,22 @@ def test_editing_a_field_from_the_summary(chat) -> None:
     assert "Booked!" in answer and "Airport transfer" in answer
 
 
-def test_no_at_the_summary_books_nothing_and_forgets_the_draft(chat, backend) -> None:
-    sms = chat("sms")
-    sms.login()
-    before = count(backend, sms)
-    sms.send(ONE_MESSAGE)
-    sms.send("NONE")
-    sms.send("1")
-    sms.send("SKIP")
-    answer = sms.send("NO")
-    assert answer.startswith("OK, I haven't booked it.")
-    assert sms.session.draft is None and sms.session.state == State.MENU
-    assert count(backend, sms) == before
+def test_no_or_cancel_at_the_summary_books_nothing_and_forgets_the_draft(chat, backend) -> None:
+    for word in ("NO", "cancel"):
+        tg = chat("telegram")
+        tg.login()
+        before = count(backend, tg)
+        tg.send(ONE_MESSAGE)
+        answer = tg.send(word)
+        assert answer.startswith("OK, I haven't booked it.")
+        assert tg.session.draft is None and tg.session.state == State.MENU
+        assert count(backend, tg) == before
 
 
 def test_menu_keeps_the_draft_and_book_offers_to_carry_on(chat) -> None:
     tg = chat("telegram")
     tg.login()
-    tg.send(ONE_MESSAGE)
+    tg.send("/book standard clean tomorrow 10am")
     tg.send("MENU")
     assert "Finish my booking" in tg.options
     tg.press("Finish my booking")
@@ -198,7 +207,7 @@ def test_menu_keeps_the_draft_and_book_offers_to_carry_on(chat) -> None:
         "Start again",
     ]
     tg.press("Carry on")
-    assert tg.replies[0].text.startswith("Any extras?")
+    assert tg.replies[0].text.startswith("What's the address")
     tg.send("BOOK")
     tg.press("Start again")
     assert tg.replies[0].text == "What would you like to book?"
@@ -208,10 +217,9 @@ def test_menu_keeps_the_draft_and_book_offers_to_carry_on(chat) -> None:
 def test_resume_after_the_conversation_timed_out(chat, clock) -> None:
     sms = chat("sms")
     sms.login()
-    sms.send(ONE_MESSAGE)
-    sms.send("2 oven")
+    sms.send("BOOK standard clean tomorrow 10am")
     clock.advance(minutes=31)
-    answer = sms.send("1")
+    answer = sms.send("12 High St, London")
     assert "timed out" in answer and "PIN" in answer
     answer = sms.send("1234")
     assert "Finish my booking" in answer
@@ -221,11 +229,43 @@ def test_resume_after_the_conversation_timed_out(chat, clock) -> None:
         "1 Carry on with your booking (Standard clean, Tue 24 Nov 10:00)\n2 Start again"
     )
     assert sms.session.state == State.BOOK_RESUME
-    assert sms.send("1").startswith("How often?")
-    sms.send("one-off")
-    answer = sms.send("SKIP")
-    assert answer.startswith("Standard clean + Oven clean x2\nTue 24 Nov 10:00")
+    assert sms.send("1").startswith("What's the address")
+    answer = sms.send("12 High St, London")
+    assert answer.startswith("Standard clean\nTue 24 Nov 10:00")
     assert "Booked!" in sms.send("YES")
+
+
+def test_telegram_shared_location_as_pickup(chat) -> None:
+    tg = chat("telegram")
+    tg.login()
+    tg.send("/book city ride tomorrow 3pm")
+    assert tg.replies[0].text == (
+        "Got it: City ride, Tue 24 Nov 15:00.\nWhere should we pick you up (or share a location)?"
+    )
+    tg.send(location=(51.5, -0.12))
+    assert tg.replies[0].text == "Where to?"
+    answer = tg.send("Heathrow T5")
+    assert "Shared location 51.50, -0.12 to Heathrow T5" in answer
+    answer = tg.press("Book it")
+    assert "Booked!" in answer
+
+
+def test_the_new_booking_shows_in_bookings_with_id_time_and_price(chat) -> None:
+    sms = chat("sms")
+    sms.login()
+    sms.send("BOOK deep clean tue 24/11 2pm at 5 Elm Road, Leeds")
+    number = booking_id(sms.send("YES"))
+    answer = sms.send("BOOKINGS")
+    for _ in range(10):
+        if f"#{number}" in answer:
+            break
+        answer = sms.send("MORE")
+    line = next(li for li in answer.splitlines() if f"#{number}" in li)
+    assert "Tue 24 Nov 14:00" in line and "Deep clean" in line  # the price is in its details
+    details = sms.send(line.split()[0])
+    assert details.startswith(f"Booking #{number}: Booked")
+    assert "When: Tue 24 Nov 14:00" in details
+    assert "Price: £120.00" in details
 
 
 def test_a_draft_older_than_a_day_is_gone(chat, clock) -> None:
@@ -238,42 +278,6 @@ def test_a_draft_older_than_a_day_is_gone(chat, clock) -> None:
     assert sms.send("BOOK").startswith("What would you like to book?")
 
 
-def test_telegram_shared_location_as_pickup(chat) -> None:
-    tg = chat("telegram")
-    tg.login()
-    tg.send("/book city ride tomorrow 3pm")
-    tg.press("One-off")
-    assert tg.replies[0].text.startswith("Where should we pick you up")
-    tg.send(location=(51.5, -0.12))
-    assert tg.replies[0].text == "Where to?"
-    tg.send("Heathrow T5")
-    answer = tg.press("Skip")
-    assert "Shared location 51.50, -0.12 to Heathrow T5" in answer
-    answer = tg.press("Yes")
-    assert "Booked!" in answer
-
-
-def test_the_new_booking_shows_in_bookings_with_id_time_and_price(chat) -> None:
-    sms = chat("sms")
-    sms.login()
-    sms.send("BOOK deep clean tue 24/11 2pm at 5 Elm Road, Leeds")
-    sms.send("NONE")
-    sms.send("1")
-    sms.send("SKIP")
-    number = booking_id(sms.send("YES"))
-    answer = sms.send("BOOKINGS")
-    for _ in range(10):
-        if f"#{number}" in answer:
-            break
-        answer = sms.send("MORE")
-    line = next(li for li in answer.splitlines() if f"#{number}" in li)
-    assert "Tue 24 Nov 14:00" in line and "Deep clean" in line and "£120.00" in line
-    details = sms.send(line.split()[0])
-    assert details.startswith(f"Booking #{number}: Booked")
-    assert "When: Tue 24 Nov 14:00" in details
-    assert "Price: £120.00" in details
-
-
 def test_the_longest_replies_still_fit_two_sms_segments(chat) -> None:
     sms = chat("sms")
     sms.login()
@@ -282,7 +286,7 @@ def test_the_longest_replies_still_fit_two_sms_segments(chat) -> None:
         "Flat 12, Some Very Long Building Name, 123 Extraordinarily Long Street Name, "
         "Kingston upon Thames KT1 1LQ"
     )
-    answer = sms.send("Please ring the bell twice and wait, the dog is friendly but loud")
+    answer = sms.send("NOTE Please ring the bell twice and wait, the dog is friendly but loud")
     assert answer.startswith("Standard clean + Oven clean x2, Inside fridge, Interior windows")
     assert "Total £179.10 (incl. Weekly discount -£19.90)" in answer
     sms.send("EDIT when")
@@ -293,41 +297,28 @@ def test_the_longest_replies_still_fit_two_sms_segments(chat) -> None:
         sms_sized(answer)
 
 
-def test_plain_text_naming_a_service_starts_a_booking(backend, settings, clock) -> None:
-    from bot.conversation import book
-    from bot.conversation.turn import Turn
-    from bot.messages import Incoming
-    from bot.sessions import Session
-
-    customer = backend.login("447700900123", "1234")
-
-    def turn(text: str) -> Turn:
-        session = Session(state=State.MENU)
-        session.set_customer(customer)
-        incoming = Incoming("sms", "447700900123", text=text)
-        return Turn(session, incoming, backend, settings, clock(), lockout=None)  # type: ignore[arg-type]
-
-    assert book.from_text(turn("hello")) is None
-    started = turn("deep clean tomorrow 9am at 5 Elm Road, Leeds")
-    replies = book.from_text(started)
-    assert replies is not None and replies[0].text.startswith("Any extras?")
-    assert started.session.state == State.BOOK_EXTRAS
-    assert started.session.draft["address"] == "5 Elm Road, Leeds"
+def test_plain_text_naming_a_service_starts_a_booking(chat) -> None:
+    sms = chat("sms")
+    sms.login()
+    assert sms.send("hello").startswith("Sorry, I didn't understand that.")
+    assert sms.session.state == State.MENU
+    sms.send("deep clean tomorrow 9am at 5 Elm Road, Leeds")
+    assert sms.session.state in (State.BOOK_EXTRAS, State.BOOK_FREQUENCY, State.BOOK_CONFIRM)
+    assert sms.session.draft["address"] == "5 Elm Road, Leeds"
 
 
 def test_extras_chosen_by_button_and_text_add_up_and_an_edit_starts_afresh(chat) -> None:
     tg = chat("telegram")
     tg.login()
     tg.send("/book standard clean tomorrow 10am at 12 High St, London")
+    tg.press("Add extras")
     tg.press("Inside fridge")
-    assert tg.send("2 oven").startswith("How often?")
-    tg.press("One-off")
-    answer = tg.press("Skip")
+    answer = tg.send("2 oven")
     assert answer.startswith("Standard clean + Oven clean x2, Inside fridge\n")
     tg.press("Change")
     tg.press("Extras")
     assert tg.replies[0].text.startswith("Any extras?")
     tg.press("Interior windows")
     answer = tg.press("Done")
-    assert answer.startswith("Standard clean + Interior windows\nTue 24 Nov 10:00\n")
+    assert answer.startswith("Standard clean + Interior windows\nTue 24 Nov 10:00, one-off\n")
     assert "Total £80.00" in answer

@@ -8,15 +8,14 @@ from bot.backends.protocol import BackendUnavailable, OutcomeUnknown
 from bot.conversation.states import State
 from tests.fakes.chat import Chat
 
-SUMMARY = "Standard clean\nTue 24 Nov 10:00\n12 High St, London\nTotal £60.00"
+DUPLICATE = "Careful: you already have this booked for that time."
+SUMMARY = "Standard clean\nTue 24 Nov 10:00, one-off\n12 High St, London\nTotal £60.00"
 
 
 def at_summary(chat: Chat) -> Chat:
     chat.login()
-    chat.send("BOOK standard clean tomorrow 10am at 12 High St, London")
-    chat.send("NONE")
-    chat.send("one-off")
-    assert chat.send("SKIP").startswith(SUMMARY)
+    answer = chat.send("BOOK standard clean tomorrow 10am at 12 High St, London")
+    assert answer.removeprefix(DUPLICATE + "\n").startswith(SUMMARY)
     return chat
 
 
@@ -97,8 +96,10 @@ def test_the_same_service_and_time_booked_before_is_not_taken_for_ours(
     sms = at_summary(faulty_chat("sms"))
     assert sms.send("YES").startswith("Booked! #")
     before = bookings(backend, sms)
-    # the same clean at the same time again, and this create fails before reaching the platform
+    # the same clean at the same time again (the summary warns), and this create fails before
+    # reaching the platform
     at_summary(sms)
+    assert sms.replies[0].text.startswith(DUPLICATE)
     faulty.fail("create_booking", BackendUnavailable("connection refused"))
     answer = sms.send("YES")
     assert answer.startswith("I couldn't confirm your booking")
@@ -108,18 +109,16 @@ def test_the_same_service_and_time_booked_before_is_not_taken_for_ours(
 def test_quote_failing_keeps_the_draft_and_says_so(faulty_chat, faulty):
     sms = faulty_chat("sms")
     sms.login()
-    sms.send("BOOK standard clean tomorrow 10am at 12 High St, London")
-    sms.send("NONE")
-    sms.send("one-off")
+    sms.send("BOOK standard clean tomorrow 10am")
     faulty.fail("quote", BackendUnavailable, times=None)
-    answer = sms.send("SKIP")
+    answer = sms.send("12 High St, London")
     assert "not answering" in answer and "kept" in answer
-    assert sms.session.state == State.BOOK_NOTE
+    assert sms.session.state == State.BOOK_WHERE
     draft = sms.session.draft
     assert draft is not None and draft["service"] == "standard-clean"
-    assert sms.send("SKIP") == answer  # still down: same answer, nothing lost
+    assert sms.send("12 High St, London") == answer  # still down: same answer, nothing lost
     faulty.heal()
-    assert sms.send("SKIP").startswith(SUMMARY)
+    assert sms.send("12 High St, London").startswith(SUMMARY)
 
 
 def test_create_failing_with_nothing_created_keeps_the_draft(faulty_chat, faulty, backend):
@@ -129,7 +128,7 @@ def test_create_failing_with_nothing_created_keeps_the_draft(faulty_chat, faulty
     answer = sms.send("YES")
     assert "couldn't confirm" in answer and "Nothing is known to be booked" in answer
     assert "Booked!" not in answer
-    assert answer.endswith("1 Book it\n2 Change\n3 Don't book")
+    assert answer.endswith("1 Book it\n2 Change something\n3 Don't book")
     assert sms.session.state == State.BOOK_CONFIRM
     key = sms.session.draft["attempt"]["key"]
     assert made_ids(backend, sms, before) == []
@@ -144,7 +143,7 @@ def test_backend_down_before_anything_was_sent_leaves_the_summary(faulty_chat, f
     tg = at_summary(faulty_chat("telegram"))
     before = bookings(backend, tg)
     faulty.fail("recent_bookings", BackendUnavailable)
-    answer = tg.press("Yes")
+    answer = tg.press("Book it")
     assert "not answering" in answer
     assert faulty.calls["create_booking"] == 0
     assert tg.session.state == State.BOOK_CONFIRM
@@ -158,9 +157,6 @@ def test_an_edited_draft_is_a_new_booking(chat, backend):
     before = bookings(backend, sms)
     assert sms.send("YES").startswith("Booked! #")
     sms.send("BOOK standard clean tomorrow 10am at 12 High St, London")
-    sms.send("NONE")
-    sms.send("one-off")
-    sms.send("SKIP")
     sms.send("EDIT when")
     assert sms.send("tomorrow 11am").startswith("Standard clean\nTue 24 Nov 11:00")
     answer = sms.send("YES")

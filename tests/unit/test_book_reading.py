@@ -6,8 +6,8 @@ import pytest
 
 from bot.backends.builtin.demo import FREQUENCIES, SERVICES
 from bot.backends.protocol import Catalogue
-from bot.conversation.booking_text import read_booking
-from bot.conversation.catalogue_words import match_frequency, match_service, read_extras
+from bot.understanding.booking import read_booking
+from bot.understanding.catalogue import match_frequency, match_service, read_extras
 
 CATALOGUE = Catalogue(services=SERVICES, frequencies=FREQUENCIES)
 STANDARD = CATALOGUE.service("standard-clean")

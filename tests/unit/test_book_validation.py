@@ -13,7 +13,6 @@ def at_time_question(chat) -> Chat:
     sms = chat("sms")
     sms.login()
     sms.send("BOOK deep clean at 5 Elm Road, Leeds LS1 4AB")
-    sms.send("NONE")
     assert sms.send("one-off").startswith("When?")
     return sms
 
@@ -60,7 +59,7 @@ def test_a_time_that_cannot_be_booked_is_explained_with_slots(
     assert answer.count("\n") == 4  # four slots
     assert sms.session.state == State.BOOK_WHEN
     answer = sms.send("2")  # the second slot offered
-    assert answer.startswith("Any note for us?")
+    assert answer.startswith("Deep clean\n")
     assert sms.session.draft["start"] is not None
 
 
@@ -68,7 +67,6 @@ def test_the_slot_buttons_carry_iso_times(chat) -> None:
     tg = chat("telegram")
     tg.login()
     tg.send("/book deep clean at 5 Elm Road, Leeds")
-    tg.press("No extras")
     tg.press("One-off")
     values = [o.value for o in tg.replies[0].options]
     assert values == [
@@ -87,30 +85,43 @@ def test_a_slot_that_went_by_while_the_customer_waited_is_refused(chat, clock) -
     assert sms.session.state == State.BOOK_WHEN
 
 
-def test_a_time_in_a_one_message_booking_that_does_not_fit_is_explained_when_asked(chat) -> None:
+def test_a_time_in_a_one_message_booking_that_does_not_fit_is_rejected_at_once(chat) -> None:
     sms = chat("sms")
     sms.login()
-    sms.send("BOOK deep clean today 9am at 5 Elm Road, Leeds")
-    sms.send("NONE")
-    answer = sms.send("one-off")
-    assert answer.startswith("I read that as Mon 23 Nov 09:00, which is in the past. Free times:")
+    answer = sms.send("BOOK deep clean today 9am at 5 Elm Road, Leeds")
+    assert answer.startswith(
+        "Got it: Deep clean, 5 Elm Road, Leeds.\n"
+        "I read that as Mon 23 Nov 09:00, which is in the past. Free times:"
+    )
     answer = sms.send("tomorrow 9am")
-    assert answer.startswith("Any note for us?")
+    assert answer.startswith("Deep clean\nTue 24 Nov 09:00, one-off")
+
+
+def test_a_time_given_at_the_summary_is_applied_or_explained(chat) -> None:
+    sms = chat("sms")
+    sms.login()
+    sms.send("BOOK deep clean tomorrow 9am at 5 Elm Road, Leeds")
+    answer = sms.send("today 9am")
+    assert answer.startswith(
+        "I read that as Mon 23 Nov 09:00, which is in the past. I kept Tue 24 Nov 09:00.\n"
+        "Deep clean\nTue 24 Nov 09:00"
+    )
+    assert sms.send("wed 11am").startswith("Deep clean\nWed 25 Nov 11:00")
 
 
 def test_a_missing_address_is_asked_for_until_given(chat) -> None:
     sms = chat("sms")
     sms.login()
-    sms.send("BOOK standard clean tomorrow 10am")
-    sms.send("NONE")
-    answer = sms.send("weekly")
+    sms.send("BOOK standard clean")
+    sms.send("weekly")
+    answer = sms.send("tomorrow 10am")
     assert answer.startswith("What's the address for the Standard clean?")
     answer = sms.send("SKIP")
     assert answer.startswith("We need the full address for the Standard clean.\nWhat's the address")
     assert sms.session.state == State.BOOK_WHERE
     answer = sms.send("home")
     assert answer.startswith("We need the full address")
-    assert sms.send("12 High St, London").startswith("Any note for us?")
+    assert sms.send("12 High St, London").startswith("Standard clean\nTue 24 Nov 10:00, weekly")
 
 
 def test_the_platform_rejecting_the_time_at_yes_goes_back_to_the_time(chat, clock, backend) -> None:
@@ -118,9 +129,7 @@ def test_the_platform_rejecting_the_time_at_yes_goes_back_to_the_time(chat, cloc
     sms.login()
     before = len(backend.recent_bookings(sms.session.get_customer()))
     sms.send("BOOK deep clean today 12:00 at 5 Elm Road, Leeds")
-    sms.send("NONE")
-    sms.send("one-off")
-    assert sms.send("SKIP").startswith("Deep clean\nMon 23 Nov 12:00")
+    assert sms.send("one-off").startswith("Deep clean\nMon 23 Nov 12:00")
     clock.advance(minutes=5)  # the customer took a while: 12:00 is now too soon
     answer = sms.send("YES")
     assert answer.startswith("Please choose a time at least 2 hours from now.\n")
@@ -137,15 +146,12 @@ def test_a_rejected_address_is_shown_and_asked_again(faulty_chat, faulty) -> Non
     faulty.fail("quote", Rejected("No.", fields={"address": "Sorry, we don't cover Leeds."}))
     sms = faulty_chat("sms")
     sms.login()
-    sms.send("BOOK deep clean tomorrow 10am at 5 Elm Road, Leeds")
-    sms.send("NONE")
-    sms.send("one-off")
-    answer = sms.send("SKIP")
+    answer = sms.send("BOOK deep clean tomorrow 10am at 5 Elm Road, Leeds")
     assert answer.startswith("Sorry, we don't cover Leeds.\nWhat's the address for the Deep clean?")
     assert sms.session.state == State.BOOK_WHERE
     assert sms.session.draft["address"] is None
     answer = sms.send("12 High St, London")
-    assert answer.startswith("Deep clean\nTue 24 Nov 10:00\n12 High St, London")
+    assert answer.startswith("Deep clean\nTue 24 Nov 10:00, one-off\n12 High St, London")
 
 
 def test_a_rejection_without_a_known_field_offers_changes(faulty_chat, faulty) -> None:
@@ -153,7 +159,6 @@ def test_a_rejection_without_a_known_field_offers_changes(faulty_chat, faulty) -
     sms = faulty_chat("sms")
     sms.login()
     sms.send("BOOK deep clean tomorrow 10am at 5 Elm Road, Leeds")
-    sms.send("NONE")
     sms.send("one-off")
     sms.send("SKIP")
     answer = sms.send("YES")
@@ -166,8 +171,7 @@ def test_a_rejection_without_a_known_field_offers_changes(faulty_chat, faulty) -
 
 def test_unknown_words_at_a_question_ask_it_again(chat) -> None:
     sms = at_time_question(chat)
-    sms.send("tomorrow 9am")
-    answer = sms.send("SKIP")
+    answer = sms.send("tomorrow 9am")
     assert answer.startswith("Deep clean")
     answer = sms.send("maybe")
     assert answer.startswith("Sorry, I didn't understand that.\nDeep clean")

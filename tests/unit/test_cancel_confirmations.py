@@ -18,6 +18,7 @@ from tests.unit.test_cancel_flow import (
     CHANNELS,
     Demo,
     assert_list_agrees,
+    cancel_ref,
     cancelled,
     changed,
     demo_of,
@@ -56,13 +57,13 @@ def demo(backend, clock) -> Demo:
 
 
 def ask_late(chat: Chat, demo: Demo) -> str:
-    out = say(chat, f"CANCEL {demo.late.id}")
+    out = cancel_ref(chat, demo.late.id)
     assert chat.session.state == State.CANCEL_LATE
     return out
 
 
 def ask_recurring(chat: Chat, demo: Demo) -> str:
-    out = say(chat, f"CANCEL {demo.series[1].id}")
+    out = cancel_ref(chat, demo.series[1].id)
     assert chat.session.state == State.CANCEL_RECURRING
     return out
 
@@ -191,7 +192,7 @@ def test_late_visit_of_a_series_asks_fee_then_series(
     c.login()
     before = statuses(backend)
 
-    late = say(c, f"CANCEL {first.id}")
+    late = cancel_ref(c, first.id)
     assert f"A late cancellation fee of £15.00 applies to booking #{first.id}" in late
     series = pick(c, "Yes")
     assert f"Booking #{first.id} on {on(first)} is part of a weekly series." in series
@@ -226,7 +227,7 @@ def test_no_at_the_series_question_after_agreeing_the_fee_keeps_it(
     c.login()
     before = statuses(backend)
 
-    say(c, f"CANCEL {demo.series[0].id}")
+    cancel_ref(c, demo.series[0].id)
     pick(c, "Yes")
     out = pick(c, "Keep it")
 
@@ -274,6 +275,17 @@ def test_a_booking_cancelled_elsewhere_while_asking_is_reported(open_chat, backe
 
 def test_a_whole_sms_conversation_stays_short(open_chat, demo):
     c = open_chat("sms")
-    for text in ("CANCEL", "1", "what", "1", "CANCEL", "2", "nope", "2", "CANCEL 1001", "CANCEL x"):
+    for text in (
+        "CANCEL BOOKING",
+        "1",
+        "what",
+        "1",
+        "CANCEL BOOKING",
+        "2",
+        "nope",
+        "2",
+        "CANCEL 1001",
+        "CANCEL x",
+    ):
         say(c, text)  # say() holds every answer to GSM-7 and two segments
     assert c.session.state == State.MENU

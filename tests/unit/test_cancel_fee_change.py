@@ -21,12 +21,12 @@ from tests.fakes.fee_changing_backend import CancelCall, FeeChangingBackend
 from tests.unit.test_cancel_flow import (
     CHANNELS,
     assert_list_agrees,
+    cancel_ref,
     cancelled,
     changed,
     demo_of,
     on,
     pick,
-    say,
     statuses,
 )
 
@@ -77,7 +77,7 @@ def test_changed_fee_is_asked_again_and_only_the_new_one_charged(
     c = open_chat(channel)
     before = statuses(backend)
 
-    first = say(c, f"CANCEL {demo.late.id}")
+    first = cancel_ref(c, demo.late.id)
     assert f"A late cancellation fee of {FIXED} applies to booking #{demo.late.id}" in first
     wrapped.change_fee()
     again = pick(c, "Yes")
@@ -106,7 +106,7 @@ def test_no_to_the_changed_fee_keeps_the_booking(open_chat, wrapped, backends, c
     c = open_chat(channel)
     before = statuses(backend)
 
-    say(c, f"CANCEL {demo.late.id}")
+    cancel_ref(c, demo.late.id)
     wrapped.change_fee()
     pick(c, "Yes")
     out = pick(c, "No")
@@ -120,7 +120,7 @@ def test_a_button_of_the_old_fee_question_is_stale(open_chat, wrapped, backends,
     demo = demo_of(backend, clock.now)
     c = open_chat("telegram")
     before = statuses(backend)
-    say(c, f"CANCEL {demo.late.id}")
+    cancel_ref(c, demo.late.id)
     old_yes = next(o.value for r in c.replies for o in r.options if o.label.startswith("Yes"))
     wrapped.change_fee()
     pick(c, "Yes")  # asked again with the new fee
@@ -149,7 +149,7 @@ def test_fee_changed_after_the_series_answer_is_asked_again_keeping_that_answer(
     before = statuses(backend)
     new_fee = half_price(first.price)
 
-    say(c, f"CANCEL {first.id}")
+    cancel_ref(c, first.id)
     pick(c, "Yes")  # £15.00 agreed
     wrapped.change_fee()
     again = pick(c, "Cancel this one only")

@@ -21,12 +21,13 @@ from bot.backends.protocol import (
 )
 from bot.channels.sms import is_gsm7, segments
 from bot.config import Settings
-from bot.conversation.formatting import status_word, when
+from bot.conversation.formatting import when
+from bot.conversation.listing import upcoming
 from bot.conversation.states import State
 from tests.fakes.chat import DEMO_PHONE, DEMO_PIN, OTHER_PHONE, OTHER_PIN, Chat
 
 CHANNELS = ["sms", "telegram"]
-LINE = re.compile(r"^#(\d+) ([^,]+),")
+LINE = re.compile(r"^#(\d+) ")
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,12 @@ def cancelled(*bookings: Booking) -> dict[str, BookingStatus]:
     return {b.id: BookingStatus.CANCELLED for b in bookings}
 
 
-def listed_statuses(chat: Chat) -> dict[str, str]:
-    """The BOOKINGS list as the customer sees it, every page: booking id -> status words."""
-    seen: dict[str, str] = {}
+def listed_ids(chat: Chat) -> list[str]:
+    """The BOOKINGS list (upcoming) as the customer sees it, every page: booking ids in order."""
+    seen: list[str] = []
     say(chat, "BOOKINGS")
     for _ in range(20):
-        for label in chat.options:
-            if match := LINE.match(label):
-                seen[match.group(1)] = match.group(2)
+        seen += [m.group(1) for label in chat.options if (m := LINE.match(label))]
         if "More" not in chat.options:
             break
         say(chat, "MORE")
@@ -87,16 +86,29 @@ def listed_statuses(chat: Chat) -> dict[str, str]:
 
 
 def assert_list_agrees(chat: Chat, backend: BookingBackend, customer: Customer) -> None:
-    shown = listed_statuses(chat)
-    actual = {b.id: status_word(b.status) for b in backend.recent_bookings(customer)}
-    assert shown == actual
+    """The list shows what is still ahead, soonest first, a series as its next booking."""
+    found = backend.recent_bookings(customer)
+    expected = [b.id for b in upcoming(found, chat.engine.clock())]
+    assert listed_ids(chat) == expected
 
 
 def say(chat: Chat, text: str) -> str:
-    """Send, and hold every SMS answer to the budget: GSM-7 only, at most two segments."""
+    """Send, and hold every SMS answer to the budget: GSM-7 only, at most two segments.
+
+    `CANCEL <ref>` asks "Cancel #...?" first (tested in test_cancel_asks_first); these tests say
+    YES to it and look at what comes after."""
     out = chat.send(text)
     check_sms(chat, out)
+    if text.upper().startswith("CANCEL ") and chat.session.state == State.CANCEL_CONFIRM:
+        assert out.startswith("Cancel #"), out
+        out = chat.send("YES")
+        check_sms(chat, out)
     return out
+
+
+def cancel_ref(chat: Chat, ref: object) -> str:
+    """`CANCEL <ref>`, and YES to "Cancel #... ?" when it is asked (it is, for a real booking)."""
+    return say(chat, f"CANCEL {ref}")
 
 
 def pick(chat: Chat, label: str) -> str:
@@ -136,11 +148,11 @@ def test_one_off_more_than_a_day_ahead_is_cancelled_without_questions(chat, back
     c = logged_in(chat, channel)
     before = statuses(backend)
 
-    listing = say(c, "CANCEL")
+    listing = say(c, "CANCEL BOOKING")
     assert "Which booking to cancel?" in listing
     assert c.session.state == State.CANCEL_CHOOSE
-    cancellable = [b.id for b in [demo.late, *demo.series, demo.far]]
-    assert sorted(c.session.listed) == sorted(cancellable)
+    cancellable = [b.id for b in [demo.late, demo.series[0], demo.far]]  # a series is one line
+    assert c.session.listed == cancellable, "soonest first"
     out = pick(c, f"#{demo.far.id} ")
 
     assert f"Booking #{demo.far.id} on {on(demo.far)} is cancelled." in out
@@ -157,7 +169,7 @@ def test_late_booking_asks_about_the_fee_and_yes_cancels_it(chat, backend, demo,
     c = logged_in(chat, channel)
     before = statuses(backend)
 
-    question = say(c, f"CANCEL {demo.late.id}")
+    question = cancel_ref(c, demo.late.id)
     assert (
         f"A late cancellation fee of £15.00 applies to booking #{demo.late.id} on "
         f"{on(demo.late)}. Cancel anyway?"
@@ -224,8 +236,7 @@ def test_series_from_the_second_visit_onwards(chat, backend, demo, channel):
     before = statuses(backend)
     first, second, last = demo.series[0], demo.series[1], demo.series[-1]
 
-    say(c, "CANCEL")
-    pick(c, f"#{second.id} ")
+    say(c, f"CANCEL #{second.id}")
     out = pick(c, "Cancel this and all future")
 
     later = demo.series[1:]
@@ -244,7 +255,7 @@ def test_whole_series_from_the_first_visit_leaves_none(chat, backend, demo, chan
     c = logged_in(chat, channel)
     before = statuses(backend)
 
-    say(c, f"CANCEL {demo.series[0].id}")
+    cancel_ref(c, demo.series[0].id)
     out = pick(c, "Cancel this and all future")
 
     assert f"{len(demo.series)} bookings are cancelled" in out
@@ -270,10 +281,10 @@ def test_past_booking_is_refused_in_plain_words(chat, backend, demo, channel):
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_already_cancelled_booking_is_said_so(chat, backend, demo, channel):
     c = logged_in(chat, channel)
-    say(c, f"CANCEL {demo.far.id}")
+    cancel_ref(c, demo.far.id)
     before = statuses(backend)
 
-    out = say(c, f"CANCEL {demo.far.id}")
+    out = cancel_ref(c, demo.far.id)
 
     assert f"Booking #{demo.far.id} on {on(demo.far)} is already cancelled." in out
     assert statuses(backend) == before
@@ -285,7 +296,7 @@ def test_unknown_booking_from_the_menu(chat, backend, demo, channel, ref):
     c = logged_in(chat, channel)
     before, session = statuses(backend), c.session
 
-    out = say(c, f"CANCEL {ref}")
+    out = cancel_ref(c, ref)
 
     assert out.startswith(f"I can't find booking {ref.lstrip('#')}.")
     assert "Cancel a booking" in c.options  # the menu
@@ -297,7 +308,7 @@ def test_unknown_booking_from_the_menu(chat, backend, demo, channel, ref):
 def test_unknown_booking_from_the_list_shows_the_list_again(chat, backend, demo, channel):
     c = logged_in(chat, channel)
     before = statuses(backend)
-    say(c, "CANCEL")
+    say(c, "CANCEL BOOKING")
     session = c.session
 
     out = say(c, "CANCEL abc")
@@ -310,7 +321,7 @@ def test_unknown_booking_from_the_list_shows_the_list_again(chat, backend, demo,
 
 def test_a_long_unknown_reference_is_quoted_short(chat, backend, demo):
     c = logged_in(chat, "sms")
-    say(c, "CANCEL")
+    say(c, "CANCEL BOOKING")
 
     out = say(c, "CANCEL " + "x" * 200)
 
@@ -342,7 +353,9 @@ def test_cancel_it_button_of_the_booking_details(chat, backend, demo):
     say(c, "BOOKINGS")
     c.press(f"#{demo.far.id} ")
 
-    out = c.press("Cancel it")
+    assert c.press("Cancel it").startswith(f"Cancel #{demo.far.id} ")
+    assert statuses(backend) == before, "nothing is cancelled before the yes"
+    out = c.press("Yes, cancel it")
 
     assert f"Booking #{demo.far.id} on {on(demo.far)} is cancelled." in out
     assert changed(before, statuses(backend)) == cancelled(demo.far)
@@ -351,7 +364,7 @@ def test_cancel_it_button_of_the_booking_details(chat, backend, demo):
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_choosing_by_typed_id_or_number(chat, backend, demo, channel):
     c = logged_in(chat, channel)
-    say(c, "CANCEL")
+    say(c, "CANCEL BOOKING")
     assert "#" in say(c, f"#{demo.late.id}")
     assert c.session.state == State.CANCEL_LATE
     say(c, "MENU")
@@ -367,7 +380,7 @@ def test_choosing_by_typed_id_or_number(chat, backend, demo, channel):
 def test_nonsense_at_the_list_asks_again(chat, backend, demo, channel):
     c = logged_in(chat, channel)
     before = statuses(backend)
-    say(c, "CANCEL")
+    say(c, "CANCEL BOOKING")
     session = c.session
 
     out = say(c, "the blue one")
@@ -382,7 +395,7 @@ def test_nothing_left_to_cancel(chat, backend, demo, clock, channel):
     clock.advance(days=60)  # every demo booking is in the past now
     c = logged_in(chat, channel)
 
-    out = say(c, "CANCEL")
+    out = say(c, "CANCEL BOOKING")
 
     assert out.startswith("You have no upcoming bookings to cancel.\nWhat would you like to do?")
     assert c.session.state == State.MENU
@@ -392,8 +405,8 @@ def test_sms_list_of_every_demo_booking_fits_two_segments_even_when_asked_again(
     chat, backend, demo
 ):
     c = logged_in(chat, "sms")
-    out = say(c, "CANCEL")
-    assert len(c.session.listed) == 1 + len(demo.series) + 1
+    out = say(c, "CANCEL BOOKING")
+    assert len(c.session.listed) == 3, "the late one, the series as one line, the far one"
 
     for unusable in ("Sorry, I can only read text messages and not this one", "CANCEL 99999"):
         again = say(c, unusable)
@@ -406,17 +419,24 @@ def test_a_long_list_offers_the_soonest_bookings(chat, backend, demo, clock, cha
     start = (clock.now + timedelta(days=4)).replace(hour=12)
     request = BookingRequest("deep-clean", start, "weekly", address="12 High Street")
     backend.create_booking(demo.customer, request, idempotency_key="more-visits")
-    upcoming = sorted(
-        (b for b in backend.recent_bookings(demo.customer) if b.cancellable_at(clock.now)),
-        key=lambda b: b.start,
-    )
+    for n in range(6):
+        request = BookingRequest(
+            "city-ride",
+            start + timedelta(days=n, hours=2),
+            "one-off",
+            pickup="1 Wood St",
+            dropoff="Surbiton Station",
+        )
+        backend.create_booking(demo.customer, request, idempotency_key=f"ride-{n}")
+    ahead = upcoming(backend.recent_bookings(demo.customer), clock.now)
     c = logged_in(chat, channel)
 
-    out = say(c, "CANCEL")
+    out = say(c, "CANCEL BOOKING")
 
     count = len(c.session.listed)
-    assert out.startswith(f"Your next {count} of {len(upcoming)}. Which booking to cancel?")
-    assert c.session.listed == [b.id for b in upcoming[:count]]
-    assert count == 8 if channel == "telegram" else 2 < count < 8
+    assert out.startswith(f"Which booking to cancel? (1-{count} of {len(ahead)})")
+    assert c.session.listed == [b.id for b in ahead[:count]]
+    assert count == (8 if channel == "telegram" else 5)
+    assert "More" in c.options
     again = say(c, "CANCEL 99999")
     assert "Which booking to cancel?" in again

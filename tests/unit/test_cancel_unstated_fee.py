@@ -58,7 +58,8 @@ def test_yes_to_an_unnamed_late_fee_cancels(any_redis, backend, settings, clock,
         for b in backend.recent_bookings(customer)
         if b.cancellable_at(clock()) and (b.start - clock()).total_seconds() < 24 * 3600
     ]
-    question = chat.send(f"CANCEL #{late.id}")
+    assert chat.send(f"CANCEL #{late.id}").startswith(f"Cancel #{late.id} ")
+    question = chat.send("YES")
     assert f"A late cancellation fee applies to booking #{late.id}" in question
     answer = chat.send("YES")
     assert f"Booking #{late.id}" in answer and "is cancelled" in answer
@@ -77,6 +78,7 @@ def test_no_to_an_unnamed_late_fee_keeps_the_booking(any_redis, backend, setting
         key=lambda b: b.start,
     )
     chat.send(f"CANCEL #{late.id}")
+    chat.send("YES")
     assert f"Booking #{late.id} is kept." in chat.send("NO")
     assert backend.booking(customer, late.id).status is BookingStatus.BOOKED
     assert wrapped.calls == [(None, False)]

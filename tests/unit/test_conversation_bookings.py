@@ -1,10 +1,13 @@
-"""The booking list: newest first, paged, numbers that refer to the list shown last."""
+"""The booking list: what's next first, a series on one line, past ones on request, paged."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from bot.backends.protocol import BookingRequest
 from bot.channels.sms import is_gsm7, segments
+from bot.conversation.listing import past, upcoming
 from bot.conversation.states import State
 
 
@@ -12,90 +15,106 @@ def listed_ids(answer: str) -> list[str]:
     return re.findall(r"#(\d+)", answer)
 
 
-def test_bookings_on_sms_come_newest_first_in_pages_of_two_segments(chat, backend) -> None:
+def add_rides(backend, customer, clock, count: int) -> None:
+    start = (clock.now + timedelta(days=3)).replace(hour=12, minute=0)
+    for n in range(count):
+        request = BookingRequest(
+            "city-ride", start + timedelta(days=n), "one-off", pickup="1 Wood St", dropoff="Bank"
+        )
+        backend.create_booking(customer, request, idempotency_key=f"list-ride-{n}")
+
+
+def test_upcoming_first_soonest_on_top_and_a_series_is_one_line(chat, backend, clock) -> None:
     sms = chat("sms")
     sms.login()
-    everything = backend.recent_bookings(sms.session.get_customer())
-    assert len(everything) >= 7
-    assert [b.start for b in everything] == sorted((b.start for b in everything), reverse=True)
+    found = backend.recent_bookings(sms.session.get_customer())
+    ahead = upcoming(found, clock.now)
     answer = sms.send("BOOKINGS")
-    assert answer.startswith("Your bookings 1-")
+    assert answer.startswith("Your bookings, soonest first:\n1 #")
+    assert listed_ids(answer) == [b.id for b in ahead]
+    assert [b.start for b in ahead] == sorted(b.start for b in ahead)
+    series = next(b for b in ahead if b.recurring)
+    local = series.start.astimezone(sms.engine.settings.tz)
+    assert f"#{series.id} Weekly Standard clean, next {local:%a} {local.day} {local:%b %H:%M}" in (
+        answer
+    )
+    assert sum(1 for b in found if b.recurring) > 1, "the series has more visits than the line"
+
+
+def test_past_bookings_come_on_request(chat, backend, clock) -> None:
+    sms = chat("sms")
+    sms.login()
+    before = past(backend.recent_bookings(sms.session.get_customer()), clock.now)
+    answer = sms.send("BOOKINGS")
+    assert "Past" in sms.options
+    for booking in before:
+        assert f"#{booking.id}" not in answer
+    older = sms.send("PAST")
+    assert older.startswith("Your bookings in the past")
+    assert listed_ids(older) == [b.id for b in before][: len(listed_ids(older))]
+
+
+def test_sms_pages_hold_five_bookings_in_two_segments_with_more(chat, backend, clock) -> None:
+    sms = chat("sms")
+    sms.login()
+    customer = sms.session.get_customer()
+    add_rides(backend, customer, clock, 8)
+    ahead = upcoming(backend.recent_bookings(customer), clock.now)
+    assert len(ahead) > 10
+    answer = sms.send("BOOKINGS")
     seen: list[str] = []
     pages = 0
     while True:
         pages += 1
         assert is_gsm7(answer) and segments(answer) <= 2, answer
         page = listed_ids(answer)
-        assert len(page) >= 1
+        assert len(page) == 5 or "More" not in answer, answer
         seen += page
         if "More" not in answer:
             break
         answer = sms.send("MORE")
-    assert seen == [b.id for b in everything]
-    assert pages > 1
+    assert seen == [b.id for b in ahead]
+    assert pages == 3
 
 
-def test_each_line_says_id_status_when_service_and_where(chat, backend, settings) -> None:
+def test_a_number_refers_to_the_list_shown_last(chat, backend, clock) -> None:
     sms = chat("sms")
     sms.login()
-    answer = sms.send("BOOKINGS")
-    newest = backend.recent_bookings(sms.session.get_customer())[0]
-    line = answer.splitlines()[1]
-    local = newest.start.astimezone(settings.tz)
-    when = f"{local:%a} {local.day} {local:%b %H:%M}"
-    assert line.startswith(f"1 #{newest.id} Booked, {when}, {newest.service}")
-    assert re.search(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d\d:\d\d\b", line)
-
-
-def test_more_after_the_last_page_starts_again(chat) -> None:
-    sms = chat("sms")
-    sms.login()
-    first = sms.send("BOOKINGS")
-    answer = sms.send("MORE")
-    while "More" in answer:
-        answer = sms.send("MORE")
-    assert listed_ids(sms.send("MORE")) == listed_ids(first)
-
-
-def test_a_number_refers_to_the_list_shown_last(chat, backend) -> None:
-    sms = chat("sms")
-    sms.login()
-    everything = backend.recent_bookings(sms.session.get_customer())
+    add_rides(backend, sms.session.get_customer(), clock, 6)
+    ahead = upcoming(backend.recent_bookings(sms.session.get_customer()), clock.now)
     sms.send("BOOKINGS")
-    assert f"Booking #{everything[1].id}:" in sms.send("2")
+    assert f"Booking #{ahead[1].id}:" in sms.send("2")
     assert sms.session.state == State.BOOKING
     sms.send("BOOKINGS")
-    second_page = listed_ids(sms.send("MORE"))
-    assert second_page[0] != everything[0].id
-    assert f"Booking #{second_page[1]}:" in sms.send("2")
+    shown = listed_ids(sms.send("MORE"))
+    assert f"Booking #{shown[1]}:" in sms.send("2")
 
 
-def test_telegram_shows_one_page_of_buttons(chat, backend) -> None:
+def test_telegram_shows_eight_a_page_as_buttons(chat, backend, clock) -> None:
     tg = chat("telegram")
     tg.login()
+    add_rides(backend, tg.session.get_customer(), clock, 8)
+    ahead = upcoming(backend.recent_bookings(tg.session.get_customer()), clock.now)
     tg.send("/bookings")
-    everything = backend.recent_bookings(tg.session.get_customer())
     values = [o.value for o in tg.replies[0].options]
-    assert values == [b.id for b in everything[:8]] + (["MORE"] if len(everything) > 8 else []) + [
-        "MENU"
-    ]
-    assert f"Booking #{everything[0].id}:" in tg.press(f"#{everything[0].id}")
+    assert values == [b.id for b in ahead[:8]] + ["MORE", "PAST", "MENU"]
+    assert f"Booking #{ahead[0].id}:" in tg.press(f"#{ahead[0].id}")
 
 
 def test_booking_details_offer_cancel_only_when_it_can_be(chat, backend, clock) -> None:
     sms = chat("sms")
     sms.login()
     everything = backend.recent_bookings(sms.session.get_customer())
-    past = next(b for b in everything if b.start < clock())
-    upcoming = next(b for b in everything if b.start > clock())
+    old = next(b for b in everything if b.start < clock())
+    soon = upcoming(everything, clock())[0]
     sms.send("BOOKINGS")
-    details = sms.send(upcoming.id)
-    assert f"Booking #{upcoming.id}: Booked" in details
+    details = sms.send(f"#{soon.id}")
+    assert f"Booking #{soon.id}: Booked" in details
     assert "1 Cancel it" in details
     sms.send("BOOKINGS")
-    sms.send("MORE")
-    details = sms.send(past.id)
-    assert f"Booking #{past.id}: Completed" in details
+    sms.send("PAST")
+    details = sms.send(f"#{old.id}")
+    assert f"Booking #{old.id}: Completed" in details
     assert "Cancel it" not in details
 
 
@@ -104,6 +123,13 @@ def test_unknown_text_in_the_list_says_what_to_send(chat) -> None:
     sms.login()
     sms.send("BOOKINGS")
     answer = sms.send("what?")
-    assert "Sorry, I didn't understand that." in answer
-    assert "MORE" in answer
+    assert answer.startswith("Sorry, I didn't understand that.\nYour bookings")
     assert sms.session.state == State.BOOKINGS
+
+
+def test_more_after_the_last_upcoming_page_shows_the_past_then_starts_again(chat) -> None:
+    sms = chat("sms")
+    sms.login()
+    first = sms.send("BOOKINGS")
+    assert sms.send("MORE").startswith("Your bookings in the past")
+    assert sms.send("MORE") == first

@@ -141,7 +141,7 @@ def test_logged_in_commands_before_login_lead_back_to_logging_in(chat) -> None:
     tg.send("/start")
     assert "Please log in first" in tg.send("BOOKINGS")
     tg.send(DEMO_PHONE)
-    assert "Please log in first. Please send your PIN" in tg.send("CANCEL 2")
+    assert "Please log in first. Send your PIN" in tg.send("CANCEL 2")
     assert tg.session.state == State.ASK_PIN
 
 

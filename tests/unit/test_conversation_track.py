@@ -59,5 +59,5 @@ def test_track_is_not_offered_when_the_backend_cannot_track(
     sms = Chat(runtime.engine, channel="sms")
     menu = sms.login()
     assert "Track" not in menu
-    assert "Tracking isn't available here." in sms.send("TRACK")
+    assert "Sorry, tracking isn't available here.\nWhat would you like" in sms.send("TRACK")
     assert "TRACK" not in sms.send("HELP")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.backends.protocol import BookingWindow
-from bot.conversation import when
+from bot.understanding import when
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, GMT
@@ -149,3 +149,27 @@ def test_every_offered_slot_is_bookable(minutes: int, count: int) -> None:
         for slot in offered:
             assert when.check(slot, now, LONDON, WINDOW) is None
             assert slot.astimezone(LONDON).minute in (0, 30)
+
+
+def test_a_date_earlier_today_has_passed_it_is_not_next_year() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.backends.protocol import BookingWindow
+
+    later_that_day = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    reading = when.read("24/11 9am", later_that_day, ZoneInfo("Europe/London"), BookingWindow())
+    assert reading.problem == "past"
+    assert reading.moment == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def test_a_day_then_a_bare_hour_is_a_time() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.backends.protocol import BookingWindow
+
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    for text in ("tomorrow 10", "tomorrow at 10"):
+        reading = when.read(text, now, ZoneInfo("Europe/London"), BookingWindow())
+        assert reading.ok and reading.moment == datetime(2026, 11, 24, 10, 0, tzinfo=UTC), text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation import where
+from bot.understanding import where
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,11 @@ def test_a_shared_location_keeps_its_coordinates() -> None:
     assert place.text == "Shared location 51.50, -0.12"
     assert place.location == (51.5, -0.12)
     assert where.from_location(51.501364, -0.14189).text == "Shared location 51.50136, -0.14189"
+
+
+def test_words_around_an_address_are_not_part_of_it() -> None:
+    from bot.understanding.where import without_filler
+
+    for text in ("12 High St instead", "12 High St please", "no extras, 12 High St"):
+        place = where.read_address(without_filler(text))
+        assert place is not None and place.text == "12 High St", text

@@ -27,6 +27,12 @@ _TYPOS = {
     r"\btonite\b": "tonight",
 }
 _BARE_HOUR = re.compile(r"\bat\s+(\d{1,2})\b(?![:./]\d)(?!\s*(?:am|pm|a\.m|p\.m|o'?clock))", re.I)
+_DAY_THEN_HOUR = re.compile(
+    r"\b(today|tomorrow|tonight|(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?)\s+"
+    r"(\d{1,2})\b(?![:./]\d)(?!\s*(?:am|pm|a\.m|p\.m|o'?clock|st|nd|rd|th))",
+    re.I,
+)
+"""'tomorrow 10': the hour, as 'tomorrow at 10' is."""
 _OCLOCK = re.compile(r"\b(\d{1,2})\s*o'?clock\b", re.I)
 _DOTTED = re.compile(r"\b(\d{1,2})\.(\d{2})\b(?!\.\d)")
 _TIME_OF_DAY = re.compile(
@@ -60,6 +66,7 @@ def _tidy(text: str) -> str:
     for pattern, replacement in _TYPOS.items():
         out = re.sub(pattern, replacement, out)
     out = _OCLOCK.sub(lambda m: f"at {m.group(1)}", out)
+    out = _DAY_THEN_HOUR.sub(lambda m: f"{m.group(1)} at {m.group(2)}", out)
     out = _BARE_HOUR.sub(lambda m: f"at {_guess_half_of_day(int(m.group(1)))}", out)
 
     def dotted(match: re.Match[str]) -> str:
@@ -85,7 +92,18 @@ def _guess_half_of_day(hour: int) -> str:
     return str(hour)
 
 
-def parse(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime | None, bool]:
+MONTH_FIRST_REGIONS = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI", "UM"})
+"""Where "11/24" is 24 November: the US and the places that write dates its way."""
+
+
+def date_order(region: str) -> str:
+    """dateparser's DATE_ORDER for a phone region: "MDY" in the US, else day first."""
+    return "MDY" if region.upper() in MONTH_FIRST_REGIONS else "DMY"
+
+
+def parse(
+    text: str, now: datetime, tz: ZoneInfo, order: str = "DMY"
+) -> tuple[datetime | None, bool]:
     """The moment `text` names (UTC) and whether it named a time of day, or (None, False)."""
     tidy = _tidy(text)
     if not tidy or tidy.isdigit():
@@ -95,7 +113,7 @@ def parse(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime | None, bool
         "TO_TIMEZONE": "UTC",
         "RETURN_AS_TIMEZONE_AWARE": True,
         "PREFER_DATES_FROM": "future",
-        "DATE_ORDER": "DMY",
+        "DATE_ORDER": order,
         "RELATIVE_BASE": local_now(now, tz).replace(tzinfo=None),
     }
     try:
@@ -124,16 +142,30 @@ def check(moment: datetime, now: datetime, tz: ZoneInfo, window: BookingWindow) 
     return None
 
 
-def read(text: str, now: datetime, tz: ZoneInfo, window: BookingWindow) -> Reading:
-    """Read and check a start time typed by the customer."""
+def read(
+    text: str, now: datetime, tz: ZoneInfo, window: BookingWindow, order: str = "DMY"
+) -> Reading:
+    """Read and check a start time typed by the customer (`order`: see `date_order`)."""
     if text.strip().isdigit():
         return Reading(None, "ambiguous")
-    moment, has_time = parse(text, now, tz)
+    moment, has_time = parse(text, now, tz, order)
     if moment is None:
         return Reading(None, "unreadable")
     if not has_time:
         return Reading(moment, "no_time")
+    if moment > now + window.max_ahead:
+        # "24/11 9am" said after 9am on 24 Nov means today's, which has passed, not next year's
+        earlier = _a_year_before(moment)
+        if earlier is not None and now - timedelta(days=183) < earlier <= now:
+            return Reading(earlier, "past")
     return Reading(moment, check(moment, now, tz, window))
+
+
+def _a_year_before(moment: datetime) -> datetime | None:
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:  # 29 February
+        return None
 
 
 def slot_starts(

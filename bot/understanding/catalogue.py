@@ -36,8 +36,33 @@ def stem(word: str) -> str:
     return word
 
 
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "cab": ("ride",),
+    "taxi": ("ride",),
+    "minicab": ("ride",),
+    "lift": ("ride",),
+    "car": ("ride",),
+    "heathrow": ("airport", "transfer"),
+    "gatwick": ("airport", "transfer"),
+    "stansted": ("airport", "transfer"),
+    "luton": ("airport", "transfer"),
+    "lhr": ("airport", "transfer"),
+    "lgw": ("airport", "transfer"),
+    "flight": ("airport", "transfer"),
+}
+"""Words people use for a kind of service: "cab to heathrow" is the airport transfer."""
+
+
 def words(text: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(text.lower()) if w not in _IGNORED]
+
+
+def said_words(text: str) -> set[str]:
+    """The words of `text` and what they stand for."""
+    found = set(words(text))
+    for word in list(found):
+        found.update(stem(w) for w in SYNONYMS.get(word, ()))
+    return found
 
 
 @dataclass(frozen=True)
@@ -49,7 +74,7 @@ class _Candidate:
 
 def _best(text: str, candidates: Sequence[_Candidate]) -> str | None:
     """The one candidate sharing most words with `text`; None when none or when tied."""
-    said = set(words(text))
+    said = said_words(text)
     joined = " ".join(words(text))
     scored = []
     for candidate in candidates:

@@ -24,6 +24,18 @@ class Place:
     location: tuple[float, float] | None = None
 
 
+_FILLER = re.compile(
+    r"(?:^|[\s,]+)(?:instead|please|thanks|thank you|no extras|no note|the address is|it's|its)"
+    r"(?=[\s,.!]|$)",
+    re.I,
+)
+
+
+def without_filler(text: str) -> str:
+    """The address without words around it: "instead", "please", "no extras"."""
+    return _FILLER.sub(" ", text)
+
+
 def clean(text: str) -> str:
     return " ".join(text.replace("\n", ", ").split()).strip(" ,.;")
 

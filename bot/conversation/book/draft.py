@@ -17,13 +17,23 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.backends.protocol import BookingRequest, Catalogue, Service
+from bot.backends.protocol import BookingRequest, Catalogue, PricingParameter, Service
 from bot.conversation.formatting import when
-from bot.conversation.where import Place
+from bot.understanding.where import Place
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("service", "extras", "frequency", "start", "address", "pickup", "dropoff", "note")
+FIELDS = (
+    "service",
+    "pricing",
+    "extras",
+    "frequency",
+    "start",
+    "address",
+    "pickup",
+    "dropoff",
+    "note",
+)
 """The order the questions come in."""
 
 
@@ -47,6 +57,8 @@ class Draft:
     note_done: bool = False
     editing: str | None = None
     """The field the customer chose to change from the summary: asked next, whatever is set."""
+    pricing: dict[str, int] = field(default_factory=dict)
+    """The service's pricing parameters answered so far (Launch27 "Bedrooms": 2)."""
     pending_extra: str | None = None
     """The extra whose quantity is being asked."""
     time_text: str | None = None
@@ -95,6 +107,7 @@ class Draft:
     def set_service(self, service: Service, previous: Service | None) -> None:
         """Choose the service; extras belong to a service and places to a kind of service."""
         if self.service != service.id:
+            self.pricing = {}
             self.extras = {}
             self.extras_done = not service.extras
             self.pending_extra = None
@@ -130,7 +143,9 @@ class Draft:
 
     def clear(self, name: str) -> None:
         """Forget one field so it is asked again (after the platform rejected it)."""
-        if name == "service":
+        if name == "pricing":
+            self.pricing = {}
+        elif name == "service":
             self.service, self.extras, self.extras_done = None, {}, False
         elif name == "extras":
             self.extras, self.extras_done = {}, False
@@ -151,20 +166,24 @@ class Draft:
     def asked_for(self, service: Service) -> tuple[str, ...]:
         """The fields this service's bookings have, in the order they are asked."""
         extras = ("extras",) if service.extras else ()
-        return ("service", *extras, "frequency", "start", *self.places(service), "note")
+        pricing = ("pricing",) if service.pricing_parameters else ()
+        return ("service", *pricing, *extras, "frequency", "start", *self.places(service), "note")
 
     def places(self, service: Service) -> tuple[str, ...]:
         return ("address",) if service.kind == "address" else ("pickup", "dropoff")
 
     def missing(self, catalogue: Catalogue) -> str | None:
-        """The field to ask about next, or None when the draft is ready for its summary."""
+        """The field to ask about next, or None when the draft is ready for its summary.
+
+        A booking needs a service, how often, when and where; extras and a note are offered at
+        the summary (EXTRAS / NOTE) instead of asked, so a one-message booking takes two."""
         service = catalogue.service(self.service) if self.service else None
         if service is None:
             return "service"
         if self.editing is not None and self.editing in self.asked_for(service):
             return self.editing
-        if service.extras and not self.extras_done:
-            return "extras"
+        if self.next_parameter(service) is not None:
+            return "pricing"
         if self.frequency is None or catalogue.frequency(self.frequency) is None:
             return "frequency"
         if self.start_at is None:
@@ -172,9 +191,11 @@ class Draft:
         for name in self.places(service):
             if not getattr(self, name):
                 return name
-        if not self.note_done:
-            return "note"
-        return None
+        return None  # extras and a note are offered at the summary, not asked
+
+    def next_parameter(self, service: Service) -> PricingParameter | None:
+        """The first pricing parameter of the service not answered yet."""
+        return next((p for p in service.pricing_parameters if p.id not in self.pricing), None)
 
     def is_empty(self) -> bool:
         return self.service is None and self.start is None
@@ -197,6 +218,7 @@ class Draft:
             dropoff=self.dropoff,
             location=(self.location[0], self.location[1]) if self.location else None,
             note=self.note,
+            pricing=dict(self.pricing),
         )
 
     def digest(self, customer_id: str) -> str:
@@ -214,6 +236,7 @@ class Draft:
             "dropoff": self.dropoff,
             "location": self.location,
             "note": self.note,
+            "pricing": sorted(self.pricing.items()),
         }
         raw = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(raw.encode()).hexdigest()

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.backends.protocol import Catalogue, Frequency, Service
-from bot.conversation.catalogue_words import find_frequency, match_service, read_extras
+from bot.understanding.catalogue import find_frequency, match_service, read_extras
 
 _DAY = r"(?:today|tonight|tomorrow|tmrw?|tmw|(?:(?:next|this)\s+)?(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?)"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*"
@@ -96,16 +96,17 @@ def read_booking(text: str, catalogue: Catalogue, service: Service | None = None
     time_text, rest = find_time(f" {text} ")
     carried.time_text = time_text
 
+    # how often first: "12 High St weekly" is an address and a frequency
+    if found := find_frequency(rest, catalogue.frequencies):
+        carried.frequency = found[0]
+        rest = rest.replace(found[1], CUT, 1)
+
     if match := _FROM_TO.search(rest):
         carried.pickup, carried.dropoff = _part(match.group(1)), _part(match.group(2))
         rest = _cut(rest, match)
     elif match := _AT.search(rest):
         carried.address = _part(match.group(1))
         rest = _cut(rest, match)
-
-    if found := find_frequency(rest, catalogue.frequencies):
-        carried.frequency = found[0]
-        rest = rest.replace(found[1], CUT, 1)
 
     with_clause = _WITH.search(rest)
     if with_clause:

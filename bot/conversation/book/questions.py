@@ -9,12 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.backends.protocol import BookingWindow, Catalogue, Extra, Money, Service
-from bot.conversation import when as when_
-from bot.conversation.draft import Draft
+from bot.backends.protocol import (
+    BookingWindow,
+    Catalogue,
+    Extra,
+    Money,
+    PricingParameter,
+    Service,
+)
+from bot.conversation.book.draft import Draft
 from bot.conversation.formatting import when
 from bot.conversation.turn import reply
 from bot.messages import Option, Reply
+from bot.understanding import when as when_
 
 SMS_PLACE = 60
 """Characters of an address shown on SMS; the customer typed it, they know the rest."""
@@ -55,6 +62,18 @@ def ask_extras(draft: Draft, service: Service, sms: bool) -> Reply:
         example = f"2 {word}" if first.max_quantity > 1 else word
         text = f"Any extras? Choose, or send e.g. '{example}'."
     return Reply(text, tuple(options))
+
+
+def ask_parameter(parameter: PricingParameter, last: int | None) -> Reply:
+    """'Bedrooms? Send a number from 1 to 6.' with last time's answer (or the default) offered."""
+    low, high = parameter.minimum, parameter.maximum
+    offered = last if last is not None else parameter.default
+    options = []
+    if offered is not None and low <= offered <= high:
+        label = f"{offered} (as last time)" if last is not None else str(offered)
+        options.append(Option(label, f"param:{parameter.id}:{offered}"))
+    per = f" ({parameter.price} each)" if parameter.price else ""
+    return Reply(f"{parameter.name}{per}? Send a number from {low} to {high}.", tuple(options))
 
 
 def ask_quantity(extra: Extra) -> Reply:
@@ -99,13 +118,13 @@ def time_problem(
     return Reply(f"{said}{tail}", slot_options(starts, tz))
 
 
-def ask_address(service: Service, telegram: bool) -> Reply:
-    share = " or share a location" if telegram else ""
+def ask_address(service: Service, share_location: bool) -> Reply:
+    share = " or share a location" if share_location else ""
     return Reply(f"What's the address for the {service.name}? Street, town, postcode{share}.")
 
 
-def ask_pickup(telegram: bool) -> Reply:
-    share = " (or share a location)" if telegram else ""
+def ask_pickup(share_location: bool) -> Reply:
+    share = " (or share a location)" if share_location else ""
     return Reply(f"Where should we pick you up{share}?")
 
 
@@ -146,24 +165,26 @@ def ask_resume(label: str) -> Reply:
     )
 
 
-CONFIRM_OPTIONS = (
-    Option("Yes, book it", "YES"),
-    Option("Change something", "EDIT"),
-    Option("No, don't book", "NO"),
-)
-SMS_CONFIRM_OPTIONS = (
-    Option("Book it", "YES"),
-    Option("Change", "EDIT"),
-    Option("Don't book", "NO"),
-)
-
-
-def confirm_options(sms: bool) -> tuple[Option, ...]:
-    return SMS_CONFIRM_OPTIONS if sms else CONFIRM_OPTIONS
+def confirm_options(
+    draft: Draft | None = None, service: Service | None = None
+) -> tuple[Option, ...]:
+    """Book it, what can be added (extras, a note), change, don't book."""
+    options = [Option("Book it", "YES")]
+    if draft is not None and service is not None and service.extras and not draft.extras:
+        options.append(Option("Add extras", "EDIT extras"))
+    if draft is not None and not draft.note:
+        options.append(Option("Add a note", "EDIT note"))
+    return (*options, Option("Change something", "EDIT"), Option("Don't book", "NO"))
 
 
 def shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip(" ,") + "..."
+    """`text` cut to `limit` characters at a word boundary, never mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 3]
+    if " " in cut and not text[limit - 3].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;") + "..."
 
 
 def place_text(draft: Draft, service: Service) -> str:
@@ -183,15 +204,20 @@ def summary(draft: Draft, catalogue: Catalogue, tz: ZoneInfo, sms: bool) -> Repl
     service = catalogue.service(draft.service or "")
     frequency = catalogue.frequency(draft.frequency or "")
     start = draft.start_at
-    options = confirm_options(sms)
+    options = confirm_options(draft, service)
     if service is None or start is None:
         return Reply("Your booking is missing details.", options[1:])
     what = service.name
     if chosen := extras_text(draft, service):
         what += f" + {chosen}"
     lines = [what]
+    answered = [
+        (p.name, draft.pricing[p.id]) for p in service.pricing_parameters if p.id in draft.pricing
+    ]
+    if answered:
+        lines.append(", ".join(f"{name}: {value}" for name, value in answered))
     time_line = when(start, tz)
-    if frequency is not None and frequency.interval_days:
+    if frequency is not None:
         time_line += f", {frequency.name.lower()}"
     lines.append(time_line)
     place = place_text(draft, service)
@@ -208,8 +234,7 @@ def summary(draft: Draft, catalogue: Catalogue, tz: ZoneInfo, sms: bool) -> Repl
         discounts = [f"{label} {amount}" for label, amount in price_lines if amount.minor < 0]
         tail = f" (incl. {discounts[0]})" if sms and discounts else ""
         lines.append(f"Total {total}{tail}")
-    if not sms:  # on SMS the numbered options below say it
-        lines.append("Book it?")
+    lines.append("Book it?")
     return Reply("\n".join(lines), options)
 
 

@@ -9,11 +9,12 @@ success is reported only when the platform shows the booking.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.backends.protocol import BackendUnavailable, Booking, BookingStatus, Catalogue, Rejected
-from bot.conversation import book_questions as q
-from bot.conversation.book_flow import advance, discard, no_draft, rejected, save, service_of
-from bot.conversation.draft import Draft
+from bot.conversation.book import questions as q
+from bot.conversation.book.draft import Draft
+from bot.conversation.book.flow import advance, discard, no_draft, rejected, save, service_of
 from bot.conversation.formatting import place as booking_place
 from bot.conversation.formatting import when
 from bot.conversation.states import State
@@ -50,7 +51,7 @@ def confirm(turn: Turn, draft: Draft) -> list[Reply]:
         if found is None:
             save(turn, draft)
             turn.goto(State.BOOK_CONFIRM)
-            return [Reply(q.UNCONFIRMED, q.confirm_options(turn.sms))]
+            return [Reply(q.UNCONFIRMED, q.confirm_options())]
         booking = found
     return booked(turn, draft, catalogue, booking)
 
@@ -91,5 +92,12 @@ def booked(turn: Turn, draft: Draft, catalogue: Catalogue, booking: Booking) -> 
     text = q.booked_text(
         booking.id, booking.service, when(booking.start, turn.settings.tz), place, total
     )
+    frequency = catalogue.frequency(draft.frequency or "")
+    if frequency is not None and frequency.interval_days:
+        following = booking.start + timedelta(days=frequency.interval_days)
+        text += (
+            f" It repeats {frequency.name.lower()}: the next one is "
+            f"{when(following, turn.settings.tz)}."
+        )
     discard(turn)
     return no_draft(turn, text)
