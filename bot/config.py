@@ -31,6 +31,11 @@ class Settings:
     """The built-in backend's late-cancellation fee: an amount ("15.00") or a percentage ("50%")."""
     currency: str = "GBP"
     max_body_bytes: int = 64 * 1024
+    launch27_url: str | None = None
+    """The business's Launch27 subdomain, e.g. https://acme.launch27.com."""
+    launch27_api_key: str | None = None
+    launch27_api: str = "customer"
+    """`customer` (the current API: email + password, bearer) or `legacy` (API 2.0)."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -65,4 +70,7 @@ class Settings:
             late_cancel_fee=get("LATE_CANCEL_FEE") or defaults.late_cancel_fee,
             currency=(get("CURRENCY") or defaults.currency).upper(),
             max_body_bytes=int(get("MAX_BODY_BYTES") or defaults.max_body_bytes),
+            launch27_url=(get("LAUNCH27_URL") or "").rstrip("/") or None,
+            launch27_api_key=get("LAUNCH27_API_KEY"),
+            launch27_api=(get("LAUNCH27_API") or defaults.launch27_api).lower(),
         )
