@@ -580,8 +580,15 @@ class Seeded:
 def seed(platform: Launch27Platform) -> Seeded:
     """Alex (no one-time code) with a late, a weekly, a one-off and a past booking; Sam, whose
     account asks for a one-time code."""
-    alex = platform.add_account(ALEX_EMAIL, ALEX_PASSWORD, "Alex", "Morgan")
     platform.add_account(SAM_EMAIL, SAM_PASSWORD, "Sam", "Lee", otp=SAM_OTP)
+    return seed_customer(platform, ALEX_EMAIL, ALEX_PASSWORD, "Alex", "Morgan")
+
+
+def seed_customer(
+    platform: Launch27Platform, email: str, password: str, first: str, last: str
+) -> Seeded:
+    """A customer with a late, a weekly, a one-off and a past booking, relative to now."""
+    alex = platform.add_account(email, password, first, last)
     now = platform.clock().replace(minute=0, second=0, microsecond=0)
     where = {"address": "12 High Street", "city": "Kingston upon Thames", "zip": "KT1 1LQ"}
     past = platform.add_booking(alex, now - timedelta(days=7), completed=True, **where)
