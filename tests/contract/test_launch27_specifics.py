@@ -127,6 +127,27 @@ def test_the_customer_api_sends_the_bearer_and_the_fee_it_showed(
     assert sent and all(r["headers"]["Authorization"] == f"Bearer {customer.token}" for r in sent)
 
 
+def test_a_fee_changed_while_the_cancel_was_on_its_way_is_asked_again(
+    customer_api, fake: FakeLaunch27, ids: Seeded
+) -> None:
+    customer = customer_api.login(ALEX_EMAIL, ALEX_PASSWORD)
+    with pytest.raises(ConfirmationRequired) as asked:
+        customer_api.cancel_booking(customer, str(ids.late))
+
+    def raise_fee() -> None:
+        fake.platform.cancellation_policy["late_cancellation_fee"] = 15.0
+
+    fake.knobs.before_cancel = raise_fee
+    with pytest.raises(ConfirmationRequired) as again:
+        customer_api.cancel_booking(customer, str(ids.late), late=True, confirm_fee=asked.value.fee)
+    assert (asked.value.fee, again.value.reason, again.value.fee) == (
+        Money(1000, "GBP"),
+        "late",
+        Money(1500, "GBP"),
+    )
+    assert fake.platform.bookings[ids.late].active, "nothing was cancelled at the old fee"
+
+
 def test_a_percentage_fee_is_taken_of_the_amount_before_tax(
     customer_api, fake: FakeLaunch27, ids: Seeded
 ) -> None:

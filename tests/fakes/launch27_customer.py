@@ -172,6 +172,8 @@ def routes(platform: Launch27Platform) -> list[Route]:
     def cancel(request: Request, booking_id: str) -> Any:
         booking = owned(request, booking_id)
         body = request.json_object(CANCEL_FIELDS)
+        if platform.knobs.before_cancel is not None:
+            platform.knobs.before_cancel()
         platform.cancel_bodies.append(body)
         if not booking.active or booking.completed or booking.start <= platform.local_now():
             raise Reply(422, {"errors": {"base": ["booking can't be cancelled"]}})

@@ -140,6 +140,8 @@ class Knobs:
     wrong_shape: bool = False
     drop_create_answers: int = 0
     """Creates that commit and then close the connection without an answer."""
+    before_cancel: Callable[[], None] | None = None
+    """Runs as a cancel arrives (e.g. the business changing its fee at that moment)."""
 
 
 class Launch27Platform:

@@ -27,6 +27,7 @@ Decisions where the pages found are cut off or silent (the fake server does the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -36,6 +37,7 @@ from bot.backends.launch27.http import PlatformError, message_of, rejection
 from bot.backends.launch27.policy import CancellationPolicy, amount
 from bot.backends.protocol import (
     AccountLocked,
+    BackendError,
     Booking,
     BookingNotFound,
     BookingRequest,
@@ -252,19 +254,31 @@ class Launch27CustomerBackend(Launch27Base):
                 statuses=(422,),
             )
         except PlatformError as error:
-            text = message_of(error.body)
-            if "confirmed_late" in text or "confirmed_fee" in text or "fee" in text:
-                # The platform's fee moved between our reading of the policy and the cancel.
-                return self.cancel_booking(
-                    customer, booking.id, recurring=recurring, future=future, reason=reason
-                )
-            raise Rejected(*rejection(error.body)) from None
-        cancelled = Booking(**{**booking.__dict__, "status": BookingStatus.CANCELLED})
+            message, fields = rejection(error.body)
+            if fields.keys() & {"confirmed_late", "confirmed_fee"}:
+                # The platform's fee moved between our reading of the policy and the cancel:
+                # ask again with the fee as the platform now has it.
+                raise self._late_again(customer, booking.id) from None
+            if "confirmed_recurring" in fields:
+                raise ConfirmationRequired("recurring", booking) from None
+            if "reason" in fields:
+                raise ConfirmationRequired("reason", booking) from None
+            raise Rejected(message, fields) from None
+        cancelled = replace(booking, status=BookingStatus.CANCELLED)
         return Cancellation(
             cancelled=(cancelled,),
             fee=fee,
             next_remaining=None if future else self._next_of(customer, listed),
         )
+
+    def _late_again(self, customer: Customer, booking_id: str) -> BackendError:
+        listed, raw = self._get(customer, booking_id)
+        policy = CancellationPolicy.from_json(
+            self.http.read("GET", "/latest/policy/cancellation", headers=self._auth(customer))
+        )
+        fee = self._late_fee(raw, listed.booking, policy)
+        message = f"A late cancellation fee of {fee} applies." if fee else ""
+        return ConfirmationRequired("late", listed.booking, fee=fee, message=message)
 
     def _late_fee(self, raw: dict, booking: Booking, policy: CancellationPolicy) -> Money | None:
         actions = raw.get("actions") if isinstance(raw.get("actions"), dict) else {}
