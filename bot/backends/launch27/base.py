@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from bot.backends.protocol import (
     BackendError,
     Booking,
     BookingRequest,
+    BookingStatus,
     Capability,
     Catalogue,
     Customer,
@@ -63,6 +64,60 @@ class Listed:
             and self.service_ids == frozenset(line.service_id for line in request.service_lines)
             and self.address == normal_address(request.address)
         )
+
+
+@dataclass
+class Parts:
+    """A platform booking's services, extras and pricing parameters, gathered from either
+    API's shape, then made into a `Listed` booking."""
+
+    ids: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+    def service(self, service_id: Any, name: str | None) -> None:
+        self.ids.append(str(service_id))
+        self.names.append(name or f"Service {service_id}")
+
+    def extra(self, name: str, quantity: Any) -> None:
+        count = int(quantity or 1)
+        self.extras.append(f"{name} x{count}" if count > 1 else name)
+
+    def parameter(self, name: str, quantity: Any) -> None:
+        self.details.append((name, str(quantity)))
+
+    def listed(
+        self,
+        raw: dict[str, Any],
+        account: cat.Account,
+        *,
+        place: Mapping[str, Any],
+        price: Any,
+        frequency: str | None,
+        frequency_id: Any,
+    ) -> Listed:
+        """`frequency`: the repeat's name for a booking of a series, else None."""
+        if raw.get("completed"):
+            status = BookingStatus.COMPLETED
+        elif raw.get("active") is False:
+            status = BookingStatus.CANCELLED
+        else:
+            status = BookingStatus.BOOKED
+        where = ", ".join(str(place[k]) for k in ("address", "city", "zip") if place.get(k))
+        booking = Booking(
+            id=as_id(raw.get("id")),
+            status=status,
+            start=account.local(raw.get("service_date")),
+            service=" + ".join(self.names) or "Booking",
+            address=where or None,
+            price=account.money(price) if price is not None else None,
+            frequency=frequency,
+            series_id=f"frequency-{frequency_id}" if frequency is not None else None,
+            extras=tuple(self.extras),
+            details=tuple(self.details),
+        )
+        return Listed(booking, frozenset(self.ids), normal_address(place.get("address")))
 
 
 def minute(when: datetime) -> datetime:

@@ -32,7 +32,7 @@ from datetime import date
 from typing import Any
 
 from bot.backends.launch27 import catalogue as cat
-from bot.backends.launch27.base import Launch27Base, Listed, as_id, normal_address
+from bot.backends.launch27.base import Launch27Base, Listed, Parts, as_id
 from bot.backends.launch27.http import PlatformError, message_of, rejection
 from bot.backends.launch27.policy import CancellationPolicy, amount
 from bot.backends.protocol import (
@@ -135,45 +135,28 @@ class Launch27CustomerBackend(Launch27Base):
 
     def _listed(self, raw: Any) -> Listed:
         cat.need(raw, dict, "a booking")
-        account = self.account()
-        services = cat.need(raw.get("services") or [], list, "booking services")
-        names, extras, details, ids = [], [], [], []
-        for service in services:
+        parts = Parts()
+        for service in cat.need(raw.get("services") or [], list, "booking services"):
             cat.need(service, dict, "a booking service")
-            ids.append(str(service.get("id")))
-            names.append(str(service.get("name") or f"Service {service.get('id')}"))
+            parts.service(service.get("id"), service.get("name"))
             for extra in service.get("extras") or []:
-                quantity = int(extra.get("quantity") or 1)
-                label = str(extra.get("name") or f"Extra {extra.get('id')}")
-                extras.append(f"{label} x{quantity}" if quantity > 1 else label)
+                parts.extra(
+                    str(extra.get("name") or f"Extra {extra.get('id')}"), extra.get("quantity")
+                )
             for parameter in service.get("pricing_parameters") or []:
-                label = str(parameter.get("name") or f"Parameter {parameter.get('id')}")
-                details.append((label, str(parameter.get("quantity"))))
+                name = parameter.get("name") or f"Parameter {parameter.get('id')}"
+                parts.parameter(str(name), parameter.get("quantity"))
         frequency = raw.get("frequency") if isinstance(raw.get("frequency"), dict) else {}
         recurring = cat.interval_days(frequency.get("interval")) is not None
-        address = raw.get("address") if isinstance(raw.get("address"), dict) else {}
         summary = raw.get("summary") if isinstance(raw.get("summary"), dict) else {}
-        total = summary.get("total", summary.get("price"))
-        if raw.get("completed"):
-            status = BookingStatus.COMPLETED
-        elif raw.get("active") is False:
-            status = BookingStatus.CANCELLED
-        else:
-            status = BookingStatus.BOOKED
-        booking = Booking(
-            id=as_id(raw.get("id")),
-            status=status,
-            start=account.local(raw.get("service_date")),
-            service=" + ".join(names) or "Booking",
-            address=", ".join(str(address[k]) for k in ("address", "city", "zip") if address.get(k))
-            or None,
-            price=account.money(total) if total is not None else None,
-            frequency=str(frequency.get("name")) if recurring and frequency.get("name") else None,
-            series_id=f"frequency-{frequency.get('id')}" if recurring else None,
-            extras=tuple(extras),
-            details=tuple(details),
+        return parts.listed(
+            raw,
+            self.account(),
+            place=raw.get("address") if isinstance(raw.get("address"), dict) else {},
+            price=summary.get("total", summary.get("price")),
+            frequency=str(frequency.get("name") or "Repeating") if recurring else None,
+            frequency_id=frequency.get("id"),
         )
-        return Listed(booking, frozenset(ids), normal_address(address.get("address")))
 
     # --- writes ---------------------------------------------------------------------------------
 

@@ -27,14 +27,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.backends.launch27 import catalogue as cat
-from bot.backends.launch27.base import Launch27Base, Listed, as_id, normal_address
+from bot.backends.launch27.base import Launch27Base, Listed, Parts, as_id
 from bot.backends.launch27.http import PlatformError, message_of
 from bot.backends.protocol import (
     AccountLocked,
     Booking,
     BookingNotFound,
     BookingRequest,
-    BookingStatus,
     Cancellation,
     Catalogue,
     ConfirmationRequired,
@@ -114,45 +113,30 @@ class Launch27LegacyBackend(Launch27Base):
 
     def _listed(self, raw: Any) -> Listed:
         cat.need(raw, dict, "a booking")
-        account, catalogue = self.account(), self.catalogue()
-        names, extras, details, ids = [], [], [], []
+        catalogue = self.catalogue()
+        parts = Parts()
         for line in cat.need(raw.get("services") or [], list, "booking services"):
             cat.need(line, dict, "a booking service")
             service = catalogue.service(str(line.get("id")))
-            ids.append(str(line.get("id")))
-            names.append(service.name if service else f"Service {line.get('id')}")
-            known_extras = {e.id: e.name for e in service.extras} if service else {}
-            known_params = {p.id: p.name for p in service.pricing_parameters} if service else {}
+            parts.service(line.get("id"), service.name if service else None)
+            extras = {e.id: e.name for e in service.extras} if service else {}
+            parameters = {p.id: p.name for p in service.pricing_parameters} if service else {}
             for extra in line.get("extras") or []:
-                key, quantity = str(extra.get("extra_id")), int(extra.get("quantity") or 1)
-                label = known_extras.get(key, f"Extra {key}")
-                extras.append(f"{label} x{quantity}" if quantity > 1 else label)
+                key = str(extra.get("extra_id"))
+                parts.extra(extras.get(key, f"Extra {key}"), extra.get("quantity"))
             for parameter in line.get("pricing_parameters") or []:
                 key = str(parameter.get("pricing_parameter_id"))
-                details.append((known_params.get(key, key), str(parameter.get("quantity"))))
+                parts.parameter(parameters.get(key, key), parameter.get("quantity"))
         frequency = catalogue.frequency(str(raw.get("frequency_id")))
         recurring = frequency is not None and frequency.interval_days is not None
-        if raw.get("completed"):
-            status = BookingStatus.COMPLETED
-        elif raw.get("active") is False:
-            status = BookingStatus.CANCELLED
-        else:
-            status = BookingStatus.BOOKED
-        price = raw.get("final_price", raw.get("price"))
-        booking = Booking(
-            id=as_id(raw.get("id")),
-            status=status,
-            start=account.local(raw.get("service_date")),
-            service=" + ".join(names) or "Booking",
-            address=", ".join(str(raw[k]) for k in ("address", "city", "zip") if raw.get(k))
-            or None,
-            price=account.money(price) if price is not None else None,
+        return parts.listed(
+            raw,
+            self.account(),
+            place=raw,
+            price=raw.get("final_price", raw.get("price")),
             frequency=frequency.name if recurring and frequency else None,
-            series_id=f"frequency-{raw.get('frequency_id')}" if recurring else None,
-            extras=tuple(extras),
-            details=tuple(details),
+            frequency_id=raw.get("frequency_id"),
         )
-        return Listed(booking, frozenset(ids), normal_address(raw.get("address")))
 
     # --- writes ---------------------------------------------------------------------------------
 
