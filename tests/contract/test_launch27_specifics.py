@@ -19,6 +19,7 @@ from bot.backends.protocol import (
     AccountLocked,
     BackendUnavailable,
     ConfirmationRequired,
+    Customer,
     InvalidCredentials,
     Money,
     OneTimeCodeRequired,
@@ -266,3 +267,37 @@ def test_the_default_cancellation_rule_is_5pm_the_day_before() -> None:
     assert policy.fee(Money(5000)) == Money(1000)
     free = CancellationPolicy.from_json({"custom": True, "unit": "day", "quantity": 1})
     assert free.late_fee(start, start - timedelta(hours=1), london, Money(5000)) is None
+
+
+# --- odd bodies, through the transport seam -----------------------------------------------------
+
+
+def odd_platform(bookings_body: object) -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/latest/settings":
+            return httpx.Response(200, json={"name": "Odd", "timezone": "Europe/London"})
+        if request.url.path == "/latest/customer/bookings":
+            return httpx.Response(200, json=bookings_body)
+        return httpx.Response(404, json={"error": "Not found"})
+
+    return httpx.MockTransport(answer)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [{"id": 1, "service_date": "2026-12-01T10:00:00", "services": [{"id": 2, "extras": [
+            {"name": "Oven", "quantity": "lots"}]}]}],
+        [{"id": "one", "service_date": "2026-12-01T10:00:00"}],
+        [{"id": 1, "service_date": "next tuesday"}],
+        [{"id": 1, "service_date": "2026-12-01T10:00:00", "summary": {"total": "free"}}],
+        [17],
+        {"bookings": "none"},
+    ],
+)  # fmt: skip
+def test_a_booking_list_of_the_wrong_shape_is_unavailable(body: object) -> None:
+    backend = Launch27CustomerBackend("https://odd.launch27.test", transport=odd_platform(body))
+    customer = Customer(id="15", name="Alex", email=ALEX_EMAIL, token="t0k")
+    with pytest.raises(BackendUnavailable):
+        backend.recent_bookings(customer)
+    backend.close()

@@ -12,10 +12,12 @@ Decisions where the pages are cut off or silent:
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.backends.launch27.policy import minor
@@ -33,12 +35,31 @@ from bot.backends.protocol import (
     Service,
 )
 
+P = ParamSpec("P")
+T = TypeVar("T")
 INTERVAL = re.compile(r"(\d+)([dwm])")
 DAYS = {"d": 1, "w": 7, "m": 30}
 
 
 class WrongShape(BackendUnavailable):
     pass
+
+
+def shaped(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Reading a platform body: whatever it holds, a wrong shape is BackendUnavailable, never a
+    KeyError or TypeError escaping into the conversation."""
+
+    def wrap(read: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(read)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return read(*args, **kwargs)
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+                raise WrongShape(f"Launch27 sent {what} of the wrong shape") from exc
+
+        return checked
+
+    return wrap
 
 
 def need(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
@@ -56,6 +77,7 @@ class Account:
     currency: str
 
     @classmethod
+    @shaped("settings")
     def from_json(cls, body: Any, fallback_tz: ZoneInfo, fallback_currency: str) -> Account:
         need(body, dict, "settings")
         tz = fallback_tz
@@ -98,6 +120,7 @@ def interval_days(interval: Any) -> int | None:
     return days or None
 
 
+@shaped("services")
 def services(body: Any, account: Account) -> tuple[Service, ...]:
     result = []
     for item in need(body, list, "services"):
@@ -136,6 +159,7 @@ def services(body: Any, account: Account) -> tuple[Service, ...]:
     return tuple(result)
 
 
+@shaped("frequencies")
 def frequencies(body: Any) -> tuple[Frequency, ...]:
     result = []
     for item in need(body, list, "frequencies"):
@@ -151,6 +175,7 @@ def frequencies(body: Any) -> tuple[Frequency, ...]:
     return tuple(result)
 
 
+@shaped("a catalogue")
 def catalogue(services_: Any, frequencies_: Any, window: Any, account: Account) -> Catalogue:
     from bot.backends.launch27.policy import min_notice
 
@@ -195,6 +220,7 @@ def estimate_body(request: BookingRequest, catalogue_: Catalogue, account: Accou
     }
 
 
+@shaped("a price estimate")
 def quote(body: Any, account: Account) -> Quote:
     need(body, dict, "a price estimate")
     if "total" not in body:

@@ -133,6 +133,7 @@ class Launch27CustomerBackend(Launch27Base):
             body = body["bookings"]
         return [self._listed(raw) for raw in cat.need(body, list, "a booking list")]
 
+    @cat.shaped("a booking")
     def _listed(self, raw: Any) -> Listed:
         cat.need(raw, dict, "a booking")
         parts = Parts()

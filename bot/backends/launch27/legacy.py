@@ -111,6 +111,7 @@ class Launch27LegacyBackend(Launch27Base):
         )
         return [self._listed(raw) for raw in bookings]
 
+    @cat.shaped("a booking")
     def _listed(self, raw: Any) -> Listed:
         cat.need(raw, dict, "a booking")
         catalogue = self.catalogue()

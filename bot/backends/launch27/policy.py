@@ -57,6 +57,15 @@ class CancellationPolicy:
 
     @classmethod
     def from_json(cls, body: Any) -> CancellationPolicy:
+        try:
+            return cls._read(body)
+        except (ArithmeticError, KeyError, TypeError, ValueError) as exc:
+            raise BackendUnavailable(
+                "Launch27 sent a cancellation policy of the wrong shape"
+            ) from exc
+
+    @classmethod
+    def _read(cls, body: Any) -> CancellationPolicy:
         if not isinstance(body, dict) or not isinstance(body.get("custom"), bool):
             raise BackendUnavailable("Launch27 sent a cancellation policy of the wrong shape")
         window = _unit(body.get("unit"), body.get("quantity")) if body["custom"] else None
