@@ -6,6 +6,7 @@
 with `confirmed_late`, `confirmed_fee`, `confirmed_recurring.cancel_future` and `reason`.
 
 Decisions where the pages found are cut off or silent (the fake server does the same):
+- No `X-API-Key`: the current API's examples send none; the bearer is the credential.
 - Login: 401 and 422 (a malformed email or code) are wrong credentials. A 403 whose message
   names a token/OTP/code is OneTimeCodeRequired; any other 403 is the 5-minute lock-out.
   A wrong one-time code is answered 401 like a wrong password.
