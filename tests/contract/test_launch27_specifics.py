@@ -18,11 +18,13 @@ from bot.backends.launch27.policy import CancellationPolicy
 from bot.backends.protocol import (
     AccountLocked,
     BackendUnavailable,
+    BookingRequest,
     ConfirmationRequired,
     Customer,
     InvalidCredentials,
     Money,
     OneTimeCodeRequired,
+    OutcomeUnknown,
 )
 from bot.config import Settings
 from tests.conftest import Clock
@@ -223,6 +225,29 @@ def test_the_fake_refuses_what_launch27_would(fake: FakeLaunch27) -> None:
             headers=bearer,
         )
         assert wrong_fee.status_code == 422 and "confirmed_fee" in wrong_fee.json()["errors"]
+
+
+@pytest.mark.parametrize("api", ["customer", "legacy"])
+def test_a_lost_create_that_cannot_be_looked_up_is_unknown_and_not_sent_again(
+    api: str, customer_api, legacy_api, fake: FakeLaunch27, clock: Clock
+) -> None:
+    backend = customer_api if api == "customer" else legacy_api
+    customer = backend.login(ALEX_EMAIL, ALEX_PASSWORD)
+    backend.catalogue()
+    request = BookingRequest(
+        "2", clock.now + timedelta(days=2), "4", {"1": 1}, "5 Elm Road", pricing={"1": 2}
+    )
+    fake.knobs.drop_create_answers, fake.knobs.fail_after_lost_create = 1, True
+    with pytest.raises(OutcomeUnknown):
+        backend.create_booking(customer, request, "lost-and-down")
+    creates = [
+        r for r in fake.platform.requests if r["method"] == "POST" and "ookings" in r["path"]
+    ]
+    assert len(creates) == 1, "sent once, never blindly again"
+    fake.knobs.fail_status = None
+    again = backend.create_booking(customer, request, "lost-and-down")
+    mine = [b for b in fake.platform.bookings.values() if b.address == "5 Elm Road"]
+    assert [b.id for b in mine] == [int(again.id)], "the retry found the first one"
 
 
 # --- timeouts and logs --------------------------------------------------------------------------

@@ -140,6 +140,8 @@ class Knobs:
     wrong_shape: bool = False
     drop_create_answers: int = 0
     """Creates that commit and then close the connection without an answer."""
+    fail_after_lost_create: bool = False
+    """After a create's answer is dropped, every request fails with 503 (the platform is down)."""
     before_cancel: Callable[[], None] | None = None
     """Runs as a cancel arrives (e.g. the business changing its fee at that moment)."""
 
@@ -540,6 +542,8 @@ def drop_answer_if_asked(platform: Launch27Platform) -> None:
     with platform.lock:
         if platform.knobs.drop_create_answers > 0:
             platform.knobs.drop_create_answers -= 1
+            if platform.knobs.fail_after_lost_create:
+                platform.knobs.fail_status = 503
             raise DropAnswer
 
 
