@@ -14,7 +14,6 @@ failing: OutcomeUnknown, and nothing is sent again in this request.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -159,7 +158,6 @@ class Launch27Base:
             read_timeout=read_timeout,
         )
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._lock = threading.Lock()
         self._account: cat.Account | None = None
         self._catalogue: tuple[float, Catalogue] | None = None
 
@@ -175,9 +173,7 @@ class Launch27Base:
     def account(self) -> cat.Account:
         if self._account is None:
             body = self.http.read("GET", "/latest/settings")
-            account = cat.Account.from_json(body, self.settings.tz, self.settings.currency)
-            with self._lock:
-                self._account = account
+            self._account = cat.Account.from_json(body, self.settings.tz, self.settings.currency)
         return self._account
 
     def catalogue(self) -> Catalogue:
