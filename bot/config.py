@@ -50,6 +50,11 @@ class Settings:
     pin_hash_time_cost: int = 3
     pin_hash_memory_kib: int = 12 * 1024
     secrets_key: str | None = field(default=None, repr=False)
+    launch27_url: str | None = None
+    """The business's Launch27 subdomain, e.g. https://acme.launch27.com."""
+    launch27_api_key: str | None = field(default=None, repr=False)
+    launch27_api: str = "customer"
+    """`customer` (the current API: email + password, bearer) or `legacy` (API 2.0)."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -130,4 +135,7 @@ class Settings:
             pin_hash_time_cost=number("PIN_HASH_TIME_COST", defaults.pin_hash_time_cost),
             pin_hash_memory_kib=number("PIN_HASH_MEMORY_KIB", defaults.pin_hash_memory_kib),
             secrets_key=get("SECRETS_KEY"),
+            launch27_url=(get("LAUNCH27_URL") or "").rstrip("/") or None,
+            launch27_api_key=get("LAUNCH27_API_KEY"),
+            launch27_api=(get("LAUNCH27_API") or defaults.launch27_api).lower(),
         )

@@ -19,6 +19,10 @@ def make_backend(settings: Settings, clock: Callable[[], datetime] | None = None
         from bot.backends.builtin import BuiltinBackend
 
         return BuiltinBackend(settings.database_url, settings=settings, clock=clock)
+    if name == "launch27":
+        from bot.backends.launch27 import make_launch27
+
+        return make_launch27(settings, clock=clock)
     if name in BACKENDS:
         raise ValueError(f"BOOKING_BACKEND={name} is not available yet")
     raise ValueError(f"BOOKING_BACKEND={name!r} is not one of: {', '.join(BACKENDS)}")

@@ -60,7 +60,7 @@ def test_make_backend_builtin() -> None:
         backend.close()
 
 
-@pytest.mark.parametrize("name", ["launch27", "gazoop", "car2go", "foxtrot"])
+@pytest.mark.parametrize("name", ["gazoop", "car2go", "foxtrot"])
 def test_make_backend_not_yet_available(name: str) -> None:
     with pytest.raises(ValueError, match=f"BOOKING_BACKEND={name} is not available yet"):
         make_backend(Settings(booking_backend=name))

@@ -1,0 +1,276 @@
+"""The backends under contract, one entry each.
+
+A backend joins the suite by adding one factory to `PLATFORMS`: it builds the backend against
+its local server (or private database) at the shared test clock, and says how to log in, which
+of its bookings are late / recurring / plain / past, and how to make its platform fail. Cases
+skip only for a capability the backend does not declare, or a failure its kind of platform
+cannot have (a database sends no non-JSON body); the skip reason says which.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.backends.protocol import (
+    BookingBackend,
+    BookingRequest,
+    Capability,
+    Customer,
+    OutcomeUnknown,
+)
+from bot.config import Settings
+from tests.conftest import Clock
+
+FAULTS = ("timeout", "5xx", "refused", "non_json", "wrong_shape")
+FAST_READ = 0.4
+"""Adapters under contract time out fast, so timeout cases stay quick."""
+
+
+@dataclass
+class Scenario:
+    late: str
+    recurring: str
+    plain: str
+    past: str
+
+
+@dataclass
+class Platform:
+    name: str
+    backend: BookingBackend
+    identifier: str
+    secret: str
+    wrong_secret: str
+    ids: Scenario
+    clock: Clock
+    names_late_fee: bool = True
+    """False where the platform's late question names no fee (Launch27 legacy's 406)."""
+    faults: dict[str, Callable[[], AbstractContextManager[BookingBackend]]] = field(
+        default_factory=dict
+    )
+    """Fault name -> a context in which the returned backend meets that failure."""
+    lose_next_create_answer: Callable[[], None] = lambda: None
+    change_late_fee: Callable[[], None] | None = None
+    """Makes the platform's late fee differ from the one shown (None: a stale fee is used)."""
+    revoke: Callable[[Customer], None] | None = None
+    """Makes the platform refuse this customer's token (401); None: no platform sessions."""
+    customer: Customer | None = None
+
+    def login(self) -> Customer:
+        if self.customer is None:
+            self.customer = self.backend.login(self.identifier, self.secret)
+        return self.customer
+
+    def needs(self, capability: Capability) -> None:
+        if capability not in self.backend.capabilities:
+            pytest.skip(f"{self.name} does not declare {capability.value}")
+
+    def fault(self, kind: str) -> AbstractContextManager[BookingBackend]:
+        if kind not in self.faults:
+            pytest.skip(f"{self.name}: '{kind}' cannot happen on this kind of platform")
+        return self.faults[kind]()
+
+    def request(self, days: int = 2, hour: int = 10) -> BookingRequest:
+        """A bookable request: the first service done at an address, with its first extra and
+        pricing parameter where it has them, `days` ahead at `hour` local time."""
+        catalogue = self.backend.catalogue()
+        service = next(s for s in catalogue.services if s.kind == "address")
+        one_off = next(f for f in catalogue.frequencies if f.interval_days is None)
+        tz = getattr(self.backend, "settings", Settings()).tz
+        day = self.clock.now.astimezone(tz).date() + timedelta(days=days)
+        pricing = {}
+        if service.pricing_parameters:
+            parameter = service.pricing_parameters[0]
+            pricing = {parameter.id: min(parameter.maximum, max(parameter.minimum, 1) + 1)}
+        return BookingRequest(
+            service_id=service.id,
+            start=datetime.combine(day, time(hour, 0), tzinfo=tz),
+            frequency_id=one_off.id,
+            extras={service.extras[0].id: 1} if service.extras else {},
+            address="5 Elm Road",
+            city="Kingston upon Thames",
+            postcode="KT2 5AA",
+            pricing=pricing,
+        )
+
+
+# --- the built-in store -------------------------------------------------------------------------
+
+
+def builtin(clock: Clock, http: httpx.Client) -> Iterator[Platform]:
+    from bot.backends.builtin import BuiltinBackend
+    from tests.fakes.faulty_backend import FaultyBackend
+
+    settings = Settings()
+    real = BuiltinBackend("sqlite://", settings=settings, clock=clock)
+    backend = FaultyBackend(real)
+    customer = real.login("447700900123", "1234")
+    now = clock.now
+    mine = real.recent_bookings(customer)
+
+    def pick(test: Callable[[Any], bool]) -> str:
+        return min((b for b in mine if test(b)), key=lambda b: b.start).id
+
+    day = timedelta(hours=settings.late_cancel_hours)
+    ids = Scenario(
+        late=pick(lambda b: not b.recurring and now < b.start < now + day),
+        recurring=pick(lambda b: b.recurring and b.start > now + day),
+        plain=pick(lambda b: not b.recurring and b.start > now + day),
+        past=pick(lambda b: b.start < now),
+    )
+
+    @contextmanager
+    def refused() -> Iterator[BookingBackend]:
+        broken = BuiltinBackend(
+            "postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=1",
+            settings=settings,
+            clock=clock,
+        )
+        try:
+            yield broken
+        finally:
+            broken.close()
+
+    def lose() -> None:
+        backend.fail("create_booking", OutcomeUnknown("answer lost (simulated)"), after_call=True)
+
+    yield Platform(
+        name="builtin",
+        backend=backend,
+        identifier="447700900123",
+        secret="1234",
+        wrong_secret="9999",
+        ids=ids,
+        clock=clock,
+        faults={"refused": refused},
+        lose_next_create_answer=lose,
+        customer=customer,
+    )
+    real.close()
+
+
+# --- Launch27, both APIs, against the local server ------------------------------------------------
+
+
+def launch27(api: str) -> Callable[[Clock], Iterator[Platform]]:
+    def make(clock: Clock, http: httpx.Client) -> Iterator[Platform]:
+        from bot.backends.launch27 import APIS
+        from tests.fakes.launch27_server import (
+            ALEX_EMAIL,
+            ALEX_PASSWORD,
+            API_KEY,
+            FakeLaunch27,
+            Launch27Platform,
+            seed,
+        )
+
+        platform = Launch27Platform(clock)
+        seeded = seed(platform)
+        fake = FakeLaunch27(platform).start()
+        adapter = APIS[api]
+
+        def backend_at(url: str, read_timeout: float = FAST_READ) -> BookingBackend:
+            return adapter(
+                url,
+                API_KEY,
+                clock=clock,
+                client=http,
+                connect_timeout=0.5,
+                read_timeout=read_timeout,
+            )
+
+        backend = backend_at(fake.url)
+
+        def knob(
+            read_timeout: float = FAST_READ, **settings: Any
+        ) -> Callable[[], AbstractContextManager[BookingBackend]]:
+            @contextmanager
+            def broken() -> Iterator[BookingBackend]:
+                fresh = backend_at(fake.url, read_timeout)  # nothing cached from the healthy one
+                for name, value in settings.items():
+                    setattr(platform.knobs, name, value)
+                try:
+                    yield fresh
+                finally:
+                    for name in settings:
+                        setattr(platform.knobs, name, type(platform.knobs)().__dict__[name])
+                    fresh.close()
+
+            return broken
+
+        @contextmanager
+        def refused() -> Iterator[BookingBackend]:
+            closed = backend_at(f"http://127.0.0.1:{closed_port()}")
+            try:
+                yield closed
+            finally:
+                closed.close()
+
+        def lose() -> None:
+            platform.knobs.drop_create_answers = 1
+
+        def change_fee() -> None:
+            platform.cancellation_policy["late_cancellation_fee"] = 12.5
+
+        yield Platform(
+            name=f"launch27-{api}",
+            backend=backend,
+            identifier=ALEX_EMAIL,
+            secret=ALEX_PASSWORD,
+            wrong_secret="not-the-password",
+            ids=Scenario(
+                str(seeded.late), str(seeded.recurring), str(seeded.plain), str(seeded.past)
+            ),
+            clock=clock,
+            names_late_fee=api == "customer",
+            faults={
+                "timeout": knob(read_timeout=0.15, delay=0.6),
+                "5xx": knob(fail_status=503),
+                "refused": refused,
+                "non_json": knob(non_json=True),
+                "wrong_shape": knob(wrong_shape=True),
+            },
+            lose_next_create_answer=lose,
+            change_late_fee=change_fee if api == "customer" else None,
+            revoke=lambda customer: platform.revoke(customer.email or ""),
+        )
+        backend.close()
+        fake.stop()
+
+    return make
+
+
+PLATFORMS: dict[str, Callable[[Clock, httpx.Client], Iterator[Platform]]] = {
+    "builtin": builtin,
+    "launch27-customer": launch27("customer"),
+    "launch27-legacy": launch27("legacy"),
+}
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[httpx.Client]:
+    """One pooled client for every HTTP backend under test (building one costs ~0.2 s)."""
+    with httpx.Client() as client:
+        yield client
+
+
+@pytest.fixture(params=sorted(PLATFORMS))
+def platform(
+    request: pytest.FixtureRequest, clock: Clock, http: httpx.Client
+) -> Iterator[Platform]:
+    yield from PLATFORMS[request.param](clock, http)
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
