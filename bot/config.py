@@ -31,6 +31,17 @@ class Settings:
     """The built-in backend's late-cancellation fee: an amount ("15.00") or a percentage ("50%")."""
     currency: str = "GBP"
     max_body_bytes: int = 64 * 1024
+    gazoop_url: str | None = None
+    tracking_backend: str | None = None
+    """Where TRACK comes from when not the booking backend: `foxtrot`."""
+    foxtrot_url: str = "https://apiv1.foxtrotsystems.com"
+    foxtrot_api_key: str | None = None
+    foxtrot_dc_id: str | None = None
+    foxtrot_customer_id: str = "phone"
+    """The customer's Foxtrot id: `phone`, `email`, `id` (the booking platform's customer id) or a
+    template of those, e.g. `cust-{phone}`."""
+    foxtrot_eta_unit: str = "ms"
+    """Unit of Foxtrot's epoch times (`estimated_time_of_arrival`): `ms` or `s`."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -65,4 +76,11 @@ class Settings:
             late_cancel_fee=get("LATE_CANCEL_FEE") or defaults.late_cancel_fee,
             currency=(get("CURRENCY") or defaults.currency).upper(),
             max_body_bytes=int(get("MAX_BODY_BYTES") or defaults.max_body_bytes),
+            gazoop_url=(get("GAZOOP_URL") or "").rstrip("/") or None,
+            tracking_backend=(get("TRACKING_BACKEND") or "").lower() or None,
+            foxtrot_url=(get("FOXTROT_URL") or defaults.foxtrot_url).rstrip("/"),
+            foxtrot_api_key=get("FOXTROT_API_KEY"),
+            foxtrot_dc_id=get("FOXTROT_DC_ID"),
+            foxtrot_customer_id=get("FOXTROT_CUSTOMER_ID") or defaults.foxtrot_customer_id,
+            foxtrot_eta_unit=(get("FOXTROT_ETA_UNIT") or defaults.foxtrot_eta_unit).lower(),
         )

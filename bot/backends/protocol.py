@@ -212,6 +212,9 @@ class Tracking:
     completed_at: datetime | None = None
     description: str | None = None
     """What is tracked, in the platform's words ("Delivery to 12 High St")."""
+    location_confident: bool | None = None
+    """False when the platform is not sure where the customer is (Foxtrot error 7001): the
+    driver may have to call. None when the platform did not say."""
 
 
 class Capability(StrEnum):
