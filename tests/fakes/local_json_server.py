@@ -51,7 +51,9 @@ class LocalJsonServer:
         self.fault_times: int | None = None
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # --- for subclasses -----------------------------------------------------------------------
 
