@@ -22,8 +22,10 @@ def describe_delivery(tracking: Tracking, now: datetime, tz: ZoneInfo) -> str:
         return f"Your delivery was completed {_day_and_time(tracking.completed_at, now, tz)}."
     if tracking.status in ("delivered", "completed"):
         return "Your delivery has been completed."
-    if tracking.status in ("not delivered", "cancelled"):
-        return f"Your delivery was {tracking.status}."
+    if tracking.status == "not delivered":
+        return "Your delivery could not be made. Please get in touch to arrange another."
+    if tracking.status == "cancelled":
+        return "Your delivery was cancelled."
     text = f"Your delivery is {_stops(tracking.stops_ahead)}"
     if tracking.eta is not None:
         text += f", {_eta(tracking.eta, now, tz)}"

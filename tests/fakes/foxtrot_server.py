@@ -9,7 +9,8 @@ Every request needs `Authorization: Bearer <api_key>` (else 401); answers are wr
 - `GET /dcs/{dc}/customers/{id}/waypoints`: the 10 most recent waypoints (an unknown customer has
   none: the page documents no 404). `unwrapped_waypoints` answers as the page's example does,
   without the envelope.
-An unknown DC is 403. `force_status` (401, 403 or 404) answers every request with that error.
+An unknown DC is 403. `force_status` (401, 403 or 404) answers every request with that error;
+`failing_calls` makes the customer or confident-location call fail on its own.
 Times in waypoints are epoch milliseconds (see bot/backends/foxtrot.py).
 """
 
@@ -84,6 +85,8 @@ class FakeFoxtrot(LocalJsonServer):
         self.customers: dict[str, FoxtrotCustomer] = {}
         self.unwrapped_waypoints = False
         self.force_status: int | None = None
+        self.failing_calls: set[str] = set()
+        """`customer`, `confident-location`: calls answered 503 (the others keep working)."""
 
     def add_customer(
         self, customer_id: str, *waypoints: dict[str, Any], **kw: Any
@@ -111,6 +114,9 @@ class FakeFoxtrot(LocalJsonServer):
         customer = self.customers.get(customer_id)
         if match["what"] == "/waypoints":
             return self._waypoints(customer)
+        call = (match["what"] or "/customer").lstrip("/")
+        if call in self.failing_calls:
+            return 503, {"status": "error", "data": {"code": 1000, "message": "Try again."}}
         if customer is None:
             return error(404)
         if match["what"] == "/confident-location":
