@@ -13,6 +13,7 @@ same):
 - `time` ("28th April at 12:21") has no year: it is the latest such moment no more than
   `YEAR_HORIZON` (60 days) after now, read on the business's clock (`Settings.timezone`). A
   local time skipped by a clock change is read with the offset before the change.
+- An account without bookings may answer `[]` (PHP's empty array) or just `api_log_id`.
 - Values of the answer that are not objects (`api_log_id`) are not bookings and are skipped; a
   booking without a readable `status` or `time`, or an answer that is not an object, is a
   malformed answer (BackendUnavailable), as are 5xx, timeouts and non-JSON bodies.
@@ -213,6 +214,8 @@ class GazoopBackend:
         return self._read_bookings(body)
 
     def _read_bookings(self, body: Any) -> list[Booking]:
+        if body == []:
+            return []  # PHP's json_encode of an empty array: an account without bookings
         if not isinstance(body, dict):
             _malformed("the answer is not an object")
         now = self._clock()

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 4.0
-"""Per attempt: two attempts and the pause between them fit the 10 s message budget."""
+"""Per attempt; two attempts and the pause between them also fit the 10 s message budget."""
 MIN_ATTEMPT_SECONDS = 0.5
 """An attempt that would get less than this is not started."""
 RETRY_PAUSE = 0.2
@@ -66,12 +66,19 @@ class PlatformHttp:
         url = self.base_url + path
         label = label or path
         failure = "no attempt"
+        # Every try, and the pause between them, ends before the message's deadline (or the
+        # default budget when none runs); connecting plus reading never exceeds what is left.
+        ends_at = time.monotonic() + deadline.remaining() - SAFETY_MARGIN
         for attempt in range(1, self.attempts + 1):
-            budget = deadline.remaining() - SAFETY_MARGIN
+            budget = ends_at - time.monotonic()
             if budget < MIN_ATTEMPT_SECONDS:
                 break
+            connect = min(self.connect_timeout, budget / 3)
             timeout = httpx.Timeout(
-                min(self.read_timeout, budget), connect=min(self.connect_timeout, budget)
+                connect=connect,
+                read=min(self.read_timeout, budget - connect),
+                write=connect,
+                pool=connect,
             )
             try:
                 response = self._client.request(
@@ -94,7 +101,7 @@ class PlatformHttp:
                 attempt,
                 self.attempts,
             )
-            if attempt < self.attempts and deadline.remaining() - SAFETY_MARGIN > RETRY_PAUSE:
+            if attempt < self.attempts and ends_at - time.monotonic() > RETRY_PAUSE:
                 time.sleep(RETRY_PAUSE)
         raise BackendUnavailable(f"{self.platform} {failure}")
 

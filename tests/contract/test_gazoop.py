@@ -158,6 +158,15 @@ def test_unknown_status_letters_are_shown_as_booked_with_the_letter(gazoop: Fake
     assert by_id["3"].status is BookingStatus.CANCELLED
 
 
+@pytest.mark.parametrize("answer", [[], {"api_log_id": 5}])
+def test_an_account_without_bookings_lists_none(answer: object) -> None:
+    def gazoop(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answer)
+
+    backend = GazoopBackend("http://gazoop.test", tz=LONDON, transport=httpx.MockTransport(gazoop))
+    assert backend.recent_bookings(backend.login(PHONE, PIN)) == []
+
+
 def test_one_booking_comes_from_the_list(backend: GazoopBackend) -> None:
     customer = logged_in(backend)
     booking = backend.booking(customer, "#885493")
@@ -240,21 +249,24 @@ def test_a_slow_platform_is_given_up_on_inside_the_message_deadline(
     assert time.monotonic() - started < 2.0
 
 
-def test_without_a_running_deadline_both_tries_still_fit_well_inside_15_s() -> None:
-    timeouts: list[dict[str, float]] = []
+def test_without_a_running_deadline_both_tries_still_fit_the_10_s_budget() -> None:
+    tries: list[tuple[float, dict[str, float]]] = []
 
     def never_answers(request: httpx.Request) -> httpx.Response:
-        timeouts.append(request.extensions["timeout"])
+        tries.append((time.monotonic(), request.extensions["timeout"]))
         raise httpx.ReadTimeout("no answer", request=request)
 
     backend = GazoopBackend(
         "http://gazoop.invalid", tz=LONDON, transport=httpx.MockTransport(never_answers)
     )
+    started = time.monotonic()
     with pytest.raises(BackendUnavailable):
         backend.login(PHONE, PIN)
-    assert len(timeouts) == 2
-    assert all(t["connect"] <= 2.0 and t["read"] <= 4.0 for t in timeouts)
-    assert sum(t["connect"] + t["read"] for t in timeouts) <= 12.0
+    assert len(tries) == 2
+    for at, timeout in tries:
+        assert timeout["connect"] <= 2.0 and timeout["read"] <= 4.0
+        # a try may take at most what is left of the budget when it starts
+        assert timeout["connect"] + timeout["read"] <= 10.0 - (at - started)
 
 
 def test_no_try_is_started_when_the_message_has_no_time_left(
