@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from bot.backends.foxtrot import DELIVERED, NOT_DELIVERED, ON_THE_WAY, FoxtrotTracking
@@ -257,3 +258,12 @@ def test_health_is_the_dc_list(foxtrot: FakeFoxtrot) -> None:
     assert [r.path for r in foxtrot.recorded()] == ["/dcs"]
     foxtrot.fault = "503"
     assert tracker(foxtrot).health() is False
+
+
+def test_the_local_server_refuses_requests_without_the_key(foxtrot: FakeFoxtrot) -> None:
+    add_alex(foxtrot)
+    answer = httpx.get(foxtrot.url + WAYPOINTS)
+    assert answer.status_code == 401
+    assert answer.json()["status"] == "error" and "code" in answer.json()["data"]
+    with_key = httpx.get(foxtrot.url + WAYPOINTS, headers={"Authorization": f"Bearer {KEY}"})
+    assert with_key.json()["status"] == "success"

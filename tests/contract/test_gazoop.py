@@ -311,3 +311,16 @@ def test_a_client_handed_in_is_used_and_left_open(gazoop: FakeGazoop) -> None:
         assert backend.login(PHONE, PIN).id == PHONE
         backend.close()
         assert not client.is_closed
+
+
+def test_the_local_server_answers_as_documented(gazoop: FakeGazoop) -> None:
+    url = gazoop.url + PATH
+    assert httpx.post(url).json() == {"result": "invalid"}
+    assert httpx.post(url, data={"username": PHONE}).status_code == 400
+    as_json = httpx.post(url, json={"username": PHONE, "password": PIN})
+    assert as_json.status_code == 200 and "api_log_id" in as_json.json()
+    assert httpx.get(url).status_code == 405
+
+
+def test_a_logged_customer_does_not_show_the_pin(backend: GazoopBackend) -> None:
+    assert PIN not in repr(backend.login(PHONE, PIN))
