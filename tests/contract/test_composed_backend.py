@@ -33,16 +33,13 @@ PHONE, PIN = "447700900123", "1234"
 
 @pytest.fixture
 def foxtrot() -> Iterator[FakeFoxtrot]:
-    fake = FakeFoxtrot(KEY, DC)
-    with fake.running():
+    with FakeFoxtrot(KEY, DC).running() as fake:
         yield fake
 
 
 @pytest.fixture
 def gazoop() -> Iterator[FakeGazoop]:
-    fake = FakeGazoop()
-    fake.add_account(PHONE, PIN)
-    with fake.running():
+    with FakeGazoop({PHONE: PIN}).running() as fake:
         yield fake
 
 

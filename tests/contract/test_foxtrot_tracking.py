@@ -27,8 +27,7 @@ WAYPOINTS = "/dcs/Foxtrot-DC/customers/447700900123/waypoints"
 
 @pytest.fixture
 def foxtrot() -> Iterator[FakeFoxtrot]:
-    fake = FakeFoxtrot(KEY, DC)
-    with fake.running():
+    with FakeFoxtrot(KEY, DC).running() as fake:
         yield fake
 
 

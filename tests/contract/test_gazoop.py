@@ -34,9 +34,7 @@ MAY_20 = datetime(2026, 5, 20, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 def gazoop() -> Iterator[FakeGazoop]:
-    fake = FakeGazoop()
-    fake.add_account(PHONE, PIN)
-    with fake.running():
+    with FakeGazoop({PHONE: PIN}).running() as fake:
         yield fake
 
 

@@ -141,10 +141,13 @@ class Account:
 
 
 class FakeGazoop(LocalJsonServer):
-    def __init__(self) -> None:
+    def __init__(self, pins: dict[str, str] | None = None) -> None:
+        """`pins`: username -> PIN of accounts holding the documentation's example bookings."""
         super().__init__()
         self.accounts: dict[str, Account] = {}
         self.api_log_id = 1942662
+        for username, pin in (pins or {}).items():
+            self.add_account(username, pin)
 
     def add_account(self, username: str, pin: str, bookings: dict | None = None) -> Account:
         account = Account(pin, dict(DOC_EXAMPLE if bookings is None else bookings))
