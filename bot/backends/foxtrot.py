@@ -12,7 +12,8 @@ Where the documentation is silent, this adapter decides (tests/fakes/foxtrot_ser
 - `estimated_time_of_arrival` and `completed_timestamp` are UNIX epoch times in milliseconds, as
   the only unit the documentation states (Route.start_time); `FOXTROT_ETA_UNIT=s` reads them as
   seconds. A value before 2001 (such as the documentation's example 123456) is no ETA at all.
-- The waypoints example is shown without the envelope; both forms are read.
+- The waypoints example is shown without the envelope; both forms are read, and so is a bare
+  list of waypoints as `data`.
 - A waypoint with `completed_timestamp`, or status COMPLETED/DELIVERED/SUCCESS, is delivered;
   FAILED/CANCELLED/SKIPPED/UNSUCCESSFUL is not delivered; anything else is on the way.
 - Unknown customers: the waypoints call documents no 404, so both a 404 and an empty list mean
@@ -144,7 +145,7 @@ class FoxtrotTracking:
         except FoxtrotError as exc:
             log.warning("Foxtrot waypoints: %s", exc)
             raise BackendUnavailable(str(exc)) from None
-        waypoints = data.get("waypoints") if isinstance(data, dict) else None
+        waypoints = data.get("waypoints") if isinstance(data, dict) else data
         if not isinstance(waypoints, list):
             _malformed("waypoints is not a list")
         if not waypoints:
@@ -193,8 +194,8 @@ class FoxtrotTracking:
         if status != 200:
             log.warning("Foxtrot answered %d on %s", status, label)
             raise BackendUnavailable(f"Foxtrot answered {status}")
-        if not isinstance(data, dict):
-            _malformed(f"{label}: data is not an object")
+        if not isinstance(data, dict | list):
+            _malformed(f"{label}: data is neither an object nor a list")
         return data
 
     def _tracking(self, waypoint: Any) -> Tracking:
@@ -223,7 +224,8 @@ class FoxtrotTracking:
         a failure here never fails TRACK."""
         description = confident = None
         try:
-            customer = self._get(base, "customer").get("customer")
+            data = self._get(base, "customer")
+            customer = data.get("customer") if isinstance(data, dict) else None
             address = customer.get("imported_address") if isinstance(customer, dict) else None
             if isinstance(address, str) and address.strip():
                 description = f"Delivery to {address.strip()}"

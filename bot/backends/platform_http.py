@@ -65,7 +65,7 @@ class PlatformHttp:
         path that holds a customer's identifier."""
         url = self.base_url + path
         label = label or path
-        failure = "no attempt"
+        failure = "not tried: no time left for this message"
         # Every try, and the pause between them, ends before the message's deadline (or the
         # default budget when none runs); connecting plus reading never exceeds what is left.
         ends_at = time.monotonic() + deadline.remaining() - SAFETY_MARGIN

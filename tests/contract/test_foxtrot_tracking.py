@@ -134,6 +134,22 @@ def test_the_documented_example_without_its_envelope_is_read(foxtrot: FakeFoxtro
     assert delivery.eta is None  # 123456 ms after 1970 is a placeholder, not an ETA
 
 
+def test_waypoints_given_as_a_bare_list_are_read() -> None:
+    eta = NOW + timedelta(minutes=5)
+    body = {"status": "success", "data": [waypoint("wp", ALEX.phone, eta=eta, ahead=1)]}
+
+    def foxtrot(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/waypoints"):
+            return httpx.Response(200, json=body)
+        return httpx.Response(404, json={"status": "error", "data": {"code": 1, "message": ""}})
+
+    backend = FoxtrotTracking(
+        KEY, DC, base_url="http://foxtrot.test", transport=httpx.MockTransport(foxtrot)
+    )
+    [delivery] = backend.deliveries(ALEX)
+    assert (delivery.eta, delivery.stops_ahead, delivery.description) == (eta, 1, None)
+
+
 def test_eta_unit_is_a_setting(foxtrot: FakeFoxtrot) -> None:
     eta = NOW + timedelta(minutes=20)
     in_seconds = {
