@@ -55,6 +55,17 @@ class Settings:
     launch27_api_key: str | None = field(default=None, repr=False)
     launch27_api: str = "customer"
     """`customer` (the current API: email + password, bearer) or `legacy` (API 2.0)."""
+    gazoop_url: str | None = None
+    tracking_backend: str | None = None
+    """Where TRACK comes from when not the booking backend: `foxtrot`."""
+    foxtrot_url: str = "https://apiv1.foxtrotsystems.com"
+    foxtrot_api_key: str | None = field(default=None, repr=False)
+    foxtrot_dc_id: str | None = None
+    foxtrot_customer_id: str = "phone"
+    """The customer's Foxtrot id: `phone`, `email`, `id` (the booking platform's customer id) or a
+    template of those, e.g. `cust-{phone}`."""
+    foxtrot_eta_unit: str = "ms"
+    """Unit of Foxtrot's epoch times (`estimated_time_of_arrival`): `ms` or `s`."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -138,4 +149,11 @@ class Settings:
             launch27_url=(get("LAUNCH27_URL") or "").rstrip("/") or None,
             launch27_api_key=get("LAUNCH27_API_KEY"),
             launch27_api=(get("LAUNCH27_API") or defaults.launch27_api).lower(),
+            gazoop_url=(get("GAZOOP_URL") or "").rstrip("/") or None,
+            tracking_backend=(get("TRACKING_BACKEND") or "").lower() or None,
+            foxtrot_url=(get("FOXTROT_URL") or defaults.foxtrot_url).rstrip("/"),
+            foxtrot_api_key=get("FOXTROT_API_KEY"),
+            foxtrot_dc_id=get("FOXTROT_DC_ID"),
+            foxtrot_customer_id=get("FOXTROT_CUSTOMER_ID") or defaults.foxtrot_customer_id,
+            foxtrot_eta_unit=(get("FOXTROT_ETA_UNIT") or defaults.foxtrot_eta_unit).lower(),
         )

@@ -50,11 +50,12 @@ class Customer:
     name: str
     phone: str | None = None
     email: str | None = None
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     """What the platform needs on every call, where it needs one: a session token (Launch27
     `bearer` / `single_access_token`, car2go's OAuth access token) or the secret itself (Gazoop's
-    PIN). Sessions keep it encrypted (Fernet) and only for the session's life; never logged."""
-    token_secret: str | None = None
+    PIN). Sessions keep it encrypted (Fernet) and only for the session's life; never logged (and
+    left out of the repr, so logging a Customer cannot leak it)."""
+    token_secret: str | None = field(default=None, repr=False)
     """The second half of a token pair where the platform issues one (OAuth 1.0a token secret)."""
     tracking_id: str | None = None
     """The customer's id on the tracking platform (Foxtrot), where it differs from `id`."""
@@ -212,6 +213,9 @@ class Tracking:
     completed_at: datetime | None = None
     description: str | None = None
     """What is tracked, in the platform's words ("Delivery to 12 High St")."""
+    location_confident: bool | None = None
+    """False when the platform is not sure where the customer is (Foxtrot error 7001): the
+    driver may have to call. None when the platform did not say."""
 
 
 class Capability(StrEnum):
