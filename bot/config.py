@@ -31,6 +31,12 @@ class Settings:
     """The built-in backend's late-cancellation fee: an amount ("15.00") or a percentage ("50%")."""
     currency: str = "GBP"
     max_body_bytes: int = 64 * 1024
+    car2go_url: str | None = None
+    """car2go API base (https://www.car2go.com); OAuth and API paths are appended to it."""
+    car2go_consumer_key: str | None = None
+    car2go_consumer_secret: str | None = None
+    car2go_loc: str | None = None
+    """The car2go location (home city) bookings are listed and made in, e.g. "ulm"."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -65,4 +71,8 @@ class Settings:
             late_cancel_fee=get("LATE_CANCEL_FEE") or defaults.late_cancel_fee,
             currency=(get("CURRENCY") or defaults.currency).upper(),
             max_body_bytes=int(get("MAX_BODY_BYTES") or defaults.max_body_bytes),
+            car2go_url=(get("CAR2GO_URL") or "").rstrip("/") or None,
+            car2go_consumer_key=get("CAR2GO_CONSUMER_KEY"),
+            car2go_consumer_secret=get("CAR2GO_CONSUMER_SECRET"),
+            car2go_loc=(get("CAR2GO_LOC") or "").lower() or None,
         )
