@@ -77,13 +77,18 @@ class Booking:
     details: tuple[tuple[str, str], ...] = ()
     """Platform details the list and the booking view show as "label: value" (vehicle plate,
     fuel level, "Bedrooms: 2"...), in the order given."""
+    cancellable_while_listed: bool = False
+    """The platform cancels an open booking whose start has passed, as long as it lists it
+    (car2go: `start` is when the car was reserved; the reservation is current until used)."""
 
     @property
     def recurring(self) -> bool:
         return self.series_id is not None
 
     def cancellable_at(self, now: datetime) -> bool:
-        return self.status in OPEN_STATUSES and self.start > now
+        if self.status not in OPEN_STATUSES:
+            return False
+        return self.start > now or self.cancellable_while_listed
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,8 @@ class Car2goApi:
             "format": "json",
         }
         response = self._send("GET", f"{API_PATH}/{resource}", query, None, True, resource)
-        return self._answer(response, op=f"GET {resource}")
+        # The public answers carry no `returnValue` (vehicles_v2_1's JSON example).
+        return self._answer(response, op=f"GET {resource}", coded=False)
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -198,7 +199,7 @@ class Car2goApi:
             raise BackendUnavailable(f"car2go {op}: malformed answer")
         return TokenPair(token, secret)
 
-    def _answer(self, response: httpx.Response, op: str) -> Any:
+    def _answer(self, response: httpx.Response, op: str, coded: bool = True) -> Any:
         if response.status_code != 200:
             problem = _problem(response)
             if problem or response.status_code in (401, 403):
@@ -207,7 +208,9 @@ class Car2goApi:
             raise BackendUnavailable(f"car2go {op}: HTTP {response.status_code}")
         try:
             body = response.json()
-            code = int(body["returnValue"]["code"])
+            if not isinstance(body, dict):
+                raise TypeError("not an object")
+            code = int(body["returnValue"]["code"]) if coded or "returnValue" in body else OK
         except (ValueError, KeyError, TypeError):
             log.error("car2go %s: malformed answer", op)
             raise BackendUnavailable(f"car2go {op}: malformed answer") from None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 import httpx
@@ -188,14 +189,7 @@ class Car2goBackend:
         except parse.MalformedAnswer as exc:
             log.error("car2go cancel: %s", exc)
             fee = None
-        cancelled = Booking(
-            id=target.id,
-            status=BookingStatus.CANCELLED,
-            start=target.start,
-            service=target.service,
-            address=target.address,
-            details=target.details,
-        )
+        cancelled = replace(target, status=BookingStatus.CANCELLED)
         return Cancellation(cancelled=(cancelled,), fee=fee)
 
     # --- the rest ---------------------------------------------------------------------------

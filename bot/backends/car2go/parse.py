@@ -5,6 +5,8 @@ Where the documentation is silent or contradicts itself, decided here:
   Java Calendar in the JSON example, whose `time` ("2010-01-02") and `timeInMillis` (2012-01-02)
   disagree. Both forms are read; for the Calendar form `timeInMillis` wins (it is the instant).
 - A booking with a vehicle is BOOKED; one without a vehicle yet is WAITING and says so.
+- `reservationTime` may lie in the past (the moment a car was reserved): a booking car2go still
+  lists is current, so it can be cancelled whatever its time (`cancellable_while_listed`).
 - The cancel fee is a string with a period as decimal separator ("4.00"); `cancelFeeExists`
   false means no fee. `cancelBooking` is a list in the JSON example and an object in the XML one:
   both are read.
@@ -52,6 +54,7 @@ def booking(item: dict[str, Any], status: BookingStatus | None = None) -> Bookin
         service=SERVICE_NAME,
         address=position.get("address") or None,
         details=details,
+        cancellable_while_listed=True,
     )
 
 
