@@ -68,7 +68,7 @@ class User:
     licence_ok: bool = True
     locked_accounts: set[int] = field(default_factory=set)
     valid: bool = True
-    max_bookings: int = 2
+    max_bookings: int = 3
 
 
 @dataclass
@@ -139,13 +139,17 @@ class FakeCar2go:
         self.force_code: dict[str, int] = {}
         self.received: list[Received] = []
         self._nonces: set[tuple[str, str]] = set()
-        self._failures: list[int] = []
-        self._delays: list[float] = []
+        self.hits: list[str] = []
+        """Every request that arrived ("POST /api/v2.1/bookings"), failed or not."""
+        self._failures: list[tuple[int, str | None]] = []
+        self._delays: list[tuple[float, str | None]] = []
         self._next_booking = 7000
         self._lock = threading.RLock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -222,13 +226,15 @@ class FakeCar2go:
             if token in self.request_tokens:
                 self.request_tokens[token].expires = 0
 
-    def fail_next(self, status: int = 503, times: int = 1) -> None:
+    def fail_next(self, status: int = 503, times: int = 1, on: str | None = None) -> None:
+        """Answer the next `times` requests (to `on`, e.g. "POST /api/v2.1/bookings") with
+        `status` and an HTML body, as a proxy in front of car2go would."""
         with self._lock:
-            self._failures.extend([status] * times)
+            self._failures.extend([(status, on)] * times)
 
-    def delay_next(self, seconds: float, times: int = 1) -> None:
+    def delay_next(self, seconds: float, times: int = 1, on: str | None = None) -> None:
         with self._lock:
-            self._delays.extend([seconds] * times)
+            self._delays.extend([(seconds, on)] * times)
 
     def calls(self, method: str | None = None, endpoint: str | None = None) -> list[Received]:
         with self._lock:
@@ -248,9 +254,11 @@ class FakeCar2go:
     def _handle(
         self, method: str, url: str, headers: Any, body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
+        hit = f"{method} {urlsplit(url).path}"
         with self._lock:
-            delay = self._delays.pop(0) if self._delays else 0.0
-            failure = self._failures.pop(0) if self._failures else None
+            self.hits.append(hit)
+            delay = _pop_matching(self._delays, hit) or 0.0
+            failure = _pop_matching(self._failures, hit)
         if delay:
             time.sleep(delay)
         if failure:
@@ -595,6 +603,9 @@ class FakeCar2go:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One write per answer, no Nagle: no 40 ms delayed-ACK stall per call.
+            wbufsize = 1 << 16
+            disable_nagle_algorithm = True
 
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -618,6 +629,14 @@ class FakeCar2go:
                 pass
 
         return Handler
+
+
+def _pop_matching(knobs: list[tuple[Any, str | None]], hit: str) -> Any:
+    for index, (value, on) in enumerate(knobs):
+        if on is None or on == hit:
+            del knobs[index]
+            return value
+    return None
 
 
 def timezone_berlin():
