@@ -111,7 +111,9 @@ def car2go_callback() -> Response:
 
 
 def _page(status: int, text: tuple[str, str], callback: OAuthCallback) -> Response:
-    title, body = (html.escape(part.format(platform=callback.platform)) for part in text)
+    title, body = (
+        html.escape(part.format(platform=callback.platform), quote=False) for part in text
+    )
     page = (
         "<!doctype html><html><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
