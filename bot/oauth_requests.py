@@ -22,7 +22,13 @@ from typing import Protocol
 
 import redis
 
-from bot.backends.protocol import Authorization
+from bot.backends.protocol import (
+    Authorization,
+    BackendUnavailable,
+    Customer,
+    InvalidCredentials,
+    LinkLogin,
+)
 from bot.sessions import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -187,6 +193,29 @@ class OAuthRequests:
         if self.cipher is None:
             return raw.decode()
         return self.cipher.decrypt(raw).decode()
+
+
+class NoPendingLink(LookupError):
+    """The conversation has no link waiting (never sent, expired, or used): send a new one."""
+
+
+def finish_with_code(
+    requests: OAuthRequests, backend: LinkLogin, conversation: str, code: str
+) -> Customer:
+    """Connect `conversation` with the code the customer typed into it.
+
+    Raises NoPendingLink; InvalidCredentials (a mistyped code: the link stays usable, the bot's
+    own attempt limit applies); LoginExpired (the platform expired the link: send a new one);
+    BackendUnavailable (the link stays usable).
+    """
+    pending = requests.take_for_conversation(conversation)
+    if pending is None:
+        raise NoPendingLink(conversation)
+    try:
+        return backend.finish_authorization(pending.authorization, code)
+    except (InvalidCredentials, BackendUnavailable):
+        requests.put_back(pending)
+        raise
 
 
 def _text(value: bytes | str) -> str:

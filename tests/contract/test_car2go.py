@@ -445,3 +445,26 @@ def test_settings_come_from_the_environment():
 def test_a_missing_setting_is_named():
     with pytest.raises(ValueError, match="CAR2GO_CONSUMER_SECRET, CAR2GO_LOC"):
         make_car2go_backend(Settings(car2go_url="https://x", car2go_consumer_key="k"))
+
+
+def test_health_is_car2go_answering(fake, backend):
+    assert backend.health()
+    fake.fail_next(503, times=2)
+    assert not backend.health()
+
+
+def test_a_car_is_the_one_service_and_reserving_is_free(fake, backend):
+    catalogue = backend.catalogue()
+    [car] = catalogue.services
+    assert (car.id, car.kind) == ("car", "vehicle")
+    quote = backend.quote(Customer("x", "X"), BookingRequest("car", NOW, vehicle_id=BLAUBEURER[0]))
+    assert quote.total == Money(0, "EUR")
+    assert "by the minute" in quote.lines[0][0]
+
+
+def test_one_booking_is_found_by_its_id(fake, backend):
+    customer = connect(fake, backend)
+    booking = fake.add_booking("max", NOW, "Lange Strasse 67", vin=BLAUBEURER[0])
+    assert backend.booking(customer, f"#{booking.id}").details[0] == ("Car", "UL-C5713")
+    with pytest.raises(BookingNotFound):
+        backend.booking(customer, "123")

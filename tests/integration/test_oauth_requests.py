@@ -11,8 +11,13 @@ from cryptography.fernet import Fernet
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from bot.backends.protocol import Authorization
-from bot.oauth_requests import OAuthRequests
+from bot.backends.protocol import (
+    Authorization,
+    BackendUnavailable,
+    InvalidCredentials,
+    LoginExpired,
+)
+from bot.oauth_requests import NoPendingLink, OAuthRequests, finish_with_code
 from tests.conftest import REDIS_TEST_URL
 
 CHAT = "telegram:4242"
@@ -139,3 +144,72 @@ def test_a_store_outage_is_store_unavailable():
         requests.save(CHAT, link())
     with pytest.raises(StoreUnavailable):
         requests.take("request-token-1")
+
+
+# --- the code typed into the chat, against a local car2go ----------------------------------------
+
+
+@pytest.fixture
+def car2go():
+    from tests.fakes.car2go_server import FakeCar2go
+
+    server = FakeCar2go().start()
+    server.add_user("max", [(1002, "Max Mustermann")])
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def car2go_backend(car2go):
+    from bot.backends.car2go import make_car2go_backend
+    from bot.config import Settings
+    from tests.fakes.car2go_server import CONSUMER_KEY, CONSUMER_SECRET
+
+    backend = make_car2go_backend(
+        Settings(
+            car2go_url=car2go.url,
+            car2go_consumer_key=CONSUMER_KEY,
+            car2go_consumer_secret=CONSUMER_SECRET,
+            car2go_loc="ulm",
+        )
+    )
+    yield backend
+    backend.close()
+
+
+def test_a_typed_code_connects_the_chat_once(memory_redis, car2go, car2go_backend):
+    requests = OAuthRequests(memory_redis)
+    authorization = car2go_backend.start_authorization(None)
+    requests.save(CHAT, authorization)
+    code = car2go.approve(authorization.request_token)
+    with pytest.raises(NoPendingLink):
+        finish_with_code(requests, car2go_backend, OTHER_CHAT, code)
+    customer = finish_with_code(requests, car2go_backend, CHAT, code)
+    assert customer.name == "Max Mustermann" and customer.token in car2go.access_tokens
+    with pytest.raises(NoPendingLink):
+        finish_with_code(requests, car2go_backend, CHAT, code)
+
+
+def test_a_mistyped_code_keeps_the_link_for_the_right_one(memory_redis, car2go, car2go_backend):
+    requests = OAuthRequests(memory_redis)
+    authorization = car2go_backend.start_authorization(None)
+    requests.save(CHAT, authorization)
+    code = car2go.approve(authorization.request_token)
+    with pytest.raises(InvalidCredentials):
+        finish_with_code(requests, car2go_backend, CHAT, "0000")
+    car2go.fail_next(503, on="POST /api/accesstoken")
+    with pytest.raises(BackendUnavailable):
+        finish_with_code(requests, car2go_backend, CHAT, code)
+    assert finish_with_code(requests, car2go_backend, CHAT, code).token
+
+
+def test_a_link_car2go_expired_asks_for_a_new_one(memory_redis, car2go, car2go_backend):
+    requests = OAuthRequests(memory_redis)
+    authorization = car2go_backend.start_authorization(None)
+    requests.save(CHAT, authorization)
+    code = car2go.approve(authorization.request_token)
+    car2go.expire(authorization.request_token)
+    with pytest.raises(LoginExpired):
+        finish_with_code(requests, car2go_backend, CHAT, code)
+    with pytest.raises(NoPendingLink):
+        finish_with_code(requests, car2go_backend, CHAT, code)
