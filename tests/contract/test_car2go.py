@@ -46,7 +46,7 @@ from bot.backends.protocol import (
 )
 from bot.config import Settings
 from bot.deadline import deadline
-from tests.fakes.car2go_server import CONSUMER_KEY, CONSUMER_SECRET, FakeCar2go
+from tests.fakes.car2go_server import CONSUMER_SECRET, FakeCar2go, settings_for
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 BLAUBEURER = ("WME4513001K154451", "UL-C5713", "Blaubeurer Strasse 128, 89077 Ulm", 48.4008, 9.9596)
@@ -63,18 +63,6 @@ def fake() -> Iterator[FakeCar2go]:
     server.add_car(*HEILMEYER, fuel=58)
     yield server
     server.stop()
-
-
-def settings_for(fake: FakeCar2go, **overrides: str) -> Settings:
-    values = {
-        "car2go_url": fake.url,
-        "car2go_consumer_key": CONSUMER_KEY,
-        "car2go_consumer_secret": CONSUMER_SECRET,
-        "car2go_loc": "ulm",
-        "currency": "EUR",
-        **overrides,
-    }
-    return Settings(**values)
 
 
 @pytest.fixture

@@ -34,23 +34,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from authlib.oauth1.rfc5849.signature import generate_signature_base_string, hmac_sha1_signature
 from authlib.oauth1.rfc5849.wrapper import OAuth1Request
 
+from bot.backends.car2go.codes import RETURN_CODES
+from bot.config import Settings
+
 CONSUMER_KEY = "booking-bot-consumer"
 CONSUMER_SECRET = "consumer-secret-0123456789"
-DESCRIPTIONS = {
-    0: "Operation successful.",
-    1: "Location invalid.",
-    2: "UserId invalid.",
-    3: "No valid accounts found.",
-    4: "Not all necessary url parameters provided.",
-    5: "A technical error occured.",
-    6: "Invalid url parameter provided.",
-    7: "No valid driver license information could be found.",
-    8: "The account is locked.",
-    9: "The vehicle can not be booked.",
-    10: "Vehicle invalid.",
-    11: "Booking id invalid.",
-    12: "No reserved vehicle found.",
-}
+DESCRIPTIONS = RETURN_CODES  # the index page's wording, as the adapter also quotes it
 TIMESTAMP_WINDOW_SECONDS = 300
 
 
@@ -629,6 +618,20 @@ class FakeCar2go:
                 pass
 
         return Handler
+
+
+def settings_for(fake: FakeCar2go, **overrides: Any) -> Settings:
+    """Settings of a bot whose car2go is `fake` (BOOKING_BACKEND=car2go, location Ulm)."""
+    values = {
+        "booking_backend": "car2go",
+        "car2go_url": fake.url,
+        "car2go_consumer_key": CONSUMER_KEY,
+        "car2go_consumer_secret": CONSUMER_SECRET,
+        "car2go_loc": "ulm",
+        "currency": "EUR",
+        **overrides,
+    }
+    return Settings(**values)
 
 
 def _pop_matching(knobs: list[tuple[Any, str | None]], hit: str) -> Any:

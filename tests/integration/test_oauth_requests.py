@@ -162,17 +162,9 @@ def car2go():
 @pytest.fixture
 def car2go_backend(car2go):
     from bot.backends.car2go import make_car2go_backend
-    from bot.config import Settings
-    from tests.fakes.car2go_server import CONSUMER_KEY, CONSUMER_SECRET
+    from tests.fakes.car2go_server import settings_for
 
-    backend = make_car2go_backend(
-        Settings(
-            car2go_url=car2go.url,
-            car2go_consumer_key=CONSUMER_KEY,
-            car2go_consumer_secret=CONSUMER_SECRET,
-            car2go_loc="ulm",
-        )
-    )
+    backend = make_car2go_backend(settings_for(car2go))
     yield backend
     backend.close()
 

@@ -12,9 +12,8 @@ from flask.testing import FlaskClient
 
 from bot.backends.car2go import Car2goBackend, make_car2go_backend
 from bot.backends.protocol import Customer
-from bot.config import Settings
 from bot.oauth_requests import OAuthRequests
-from tests.fakes.car2go_server import CONSUMER_KEY, CONSUMER_SECRET, FakeCar2go
+from tests.fakes.car2go_server import FakeCar2go, settings_for
 from webhooks import oauth
 from webhooks.oauth import CALLBACK_PATH, OAuthCallback
 
@@ -49,14 +48,7 @@ def car2go() -> Iterator[FakeCar2go]:
 @pytest.fixture
 def backend(car2go: FakeCar2go) -> Iterator[Car2goBackend]:
     """The app runs on car2go (BOOKING_BACKEND=car2go), not the built-in store."""
-    backend = make_car2go_backend(
-        Settings(
-            car2go_url=car2go.url,
-            car2go_consumer_key=CONSUMER_KEY,
-            car2go_consumer_secret=CONSUMER_SECRET,
-            car2go_loc="ulm",
-        )
-    )
+    backend = make_car2go_backend(settings_for(car2go))
     yield backend
     backend.close()
 
