@@ -272,7 +272,7 @@ class Authorization:
 
     url: str
     request_token: str
-    request_secret: str
+    request_secret: str = field(repr=False)
 
 
 # --- errors -------------------------------------------------------------------------------------
