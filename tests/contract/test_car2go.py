@@ -435,9 +435,12 @@ def test_a_missing_setting_is_named():
         make_car2go_backend(Settings(car2go_url="https://x", car2go_consumer_key="k"))
 
 
-def test_health_is_car2go_answering(fake, backend):
+def test_health_is_car2go_answering_checked_at_most_every_few_seconds(fake, backend):
     assert backend.health()
     fake.fail_next(503, times=2)
+    assert backend.health()  # remembered: car2go allows only a few calls per second
+    assert fake.hits.count("GET /api/v2.1/locations") == 1
+    backend.health_cache_seconds = 0
     assert not backend.health()
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time as clock_time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
@@ -49,10 +50,12 @@ from bot.backends.protocol import (
     Vehicle,
 )
 from bot.config import Settings
+from bot.deadline import deadline
 
 log = logging.getLogger(__name__)
 
 SERVICE_ID = "car"
+HEALTH_CHECK_SECONDS = 3.0
 CHOOSE_A_CAR = "Please choose a car first."
 NO_TRACKING = "car2go bookings can't be tracked here."
 CONNECT_BY_LINK = "car2go accounts connect through a link, not a PIN."
@@ -73,6 +76,8 @@ class Car2goBackend:
         self.api = api
         self.currency = currency
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.health_cache_seconds = 15.0
+        self._health: tuple[float, bool] | None = None
 
     # --- connecting (LinkLogin) -------------------------------------------------------------
 
@@ -198,11 +203,19 @@ class Car2goBackend:
         raise Rejected(NO_TRACKING)
 
     def health(self) -> bool:
-        try:
-            self.api.public("locations")
-        except BackendError:
-            return False
-        return True
+        """car2go answers a public call. Remembered for `health_cache_seconds`, since car2go
+        allows only a few calls per second and /healthz may be polled often."""
+        now = clock_time.monotonic()
+        if self._health is not None and now - self._health[0] < self.health_cache_seconds:
+            return self._health[1]
+        with deadline(HEALTH_CHECK_SECONDS):
+            try:
+                self.api.public("locations")
+                healthy = True
+            except BackendError:
+                healthy = False
+        self._health = (now, healthy)
+        return healthy
 
     def close(self) -> None:
         self.api.close()
