@@ -381,6 +381,20 @@ def test_a_reservation_without_an_answer_is_an_unknown_outcome_within_the_deadli
     assert time.monotonic() - started < 2.0
 
 
+def test_after_an_unknown_outcome_reserving_again_returns_that_reservation(fake, backend):
+    customer = connect(fake, backend)
+    fake.delay_next(1.0, on="POST /api/v2.1/bookings")  # car2go reserves, the answer is late
+    with deadline(1.2), pytest.raises(OutcomeUnknown):
+        reserve(backend, customer, HEILMEYER[0], key="lost")
+    waited = time.monotonic()
+    while not fake.open_bookings("max") and time.monotonic() - waited < 5:
+        time.sleep(0.05)
+    [made] = fake.open_bookings("max")
+    again = reserve(backend, customer, HEILMEYER[0], key="lost")
+    assert again.id == str(made.id)
+    assert fake.hits.count("POST /api/v2.1/bookings") == 1
+
+
 def test_no_time_left_means_busy_and_nothing_sent(fake, backend):
     customer = connect(fake, backend)
     sent_before = len(fake.received)
