@@ -66,6 +66,12 @@ class Settings:
     template of those, e.g. `cust-{phone}`."""
     foxtrot_eta_unit: str = "ms"
     """Unit of Foxtrot's epoch times (`estimated_time_of_arrival`): `ms` or `s`."""
+    car2go_url: str | None = None
+    """car2go API base (https://www.car2go.com); OAuth and API paths are appended to it."""
+    car2go_consumer_key: str | None = None
+    car2go_consumer_secret: str | None = field(default=None, repr=False)
+    car2go_loc: str | None = None
+    """The car2go location (home city) bookings are listed and made in, e.g. "ulm"."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -156,4 +162,8 @@ class Settings:
             foxtrot_dc_id=get("FOXTROT_DC_ID"),
             foxtrot_customer_id=get("FOXTROT_CUSTOMER_ID") or defaults.foxtrot_customer_id,
             foxtrot_eta_unit=(get("FOXTROT_ETA_UNIT") or defaults.foxtrot_eta_unit).lower(),
+            car2go_url=(get("CAR2GO_URL") or "").rstrip("/") or None,
+            car2go_consumer_key=get("CAR2GO_CONSUMER_KEY"),
+            car2go_consumer_secret=get("CAR2GO_CONSUMER_SECRET"),
+            car2go_loc=(get("CAR2GO_LOC") or "").lower() or None,
         )

@@ -78,13 +78,18 @@ class Booking:
     details: tuple[tuple[str, str], ...] = ()
     """Platform details the list and the booking view show as "label: value" (vehicle plate,
     fuel level, "Bedrooms: 2"...), in the order given."""
+    cancellable_while_listed: bool = False
+    """The platform cancels an open booking whose start has passed, as long as it lists it
+    (car2go: `start` is when the car was reserved; the reservation is current until used)."""
 
     @property
     def recurring(self) -> bool:
         return self.series_id is not None
 
     def cancellable_at(self, now: datetime) -> bool:
-        return self.status in OPEN_STATUSES and self.start > now
+        if self.status not in OPEN_STATUSES:
+            return False
+        return self.start > now or self.cancellable_while_listed
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,10 @@ class Service:
     id: str
     name: str
     price: Money
-    kind: Literal["address", "ride"] = "address"
-    """`address`: done at one address (a clean); `ride`: from a pickup to a dropoff (a cab)."""
+    kind: Literal["address", "ride", "vehicle"] = "address"
+    """`address`: done at one address (a clean); `ride`: from a pickup to a dropoff (a cab);
+    `vehicle`: a free vehicle standing near the customer, reserved now (car2go): the customer
+    says where they are, picks one of `VehicleSearch.vehicles_near` and no time is asked."""
     extras: tuple[Extra, ...] = ()
     duration_minutes: int = 60
     pricing_parameters: tuple[PricingParameter, ...] = ()
@@ -180,6 +187,8 @@ class BookingRequest:
     """Pricing parameters of the first service: parameter id -> quantity."""
     additional: tuple[ServiceLine, ...] = ()
     """Services booked together with the first one (Launch27 takes several per booking)."""
+    vehicle_id: str | None = None
+    """The vehicle chosen from `VehicleSearch.vehicles_near` (car2go: its VIN)."""
 
     @property
     def service_lines(self) -> tuple[ServiceLine, ...]:
@@ -201,6 +210,22 @@ class Cancellation:
     fee: Money | None = None
     next_remaining: Booking | None = None
     """For a series: the next booking still on, or None when none remain."""
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A free vehicle the customer can reserve (car2go), as `VehicleSearch` finds it."""
+
+    id: str
+    name: str
+    """What identifies it on the street: the number plate."""
+    address: str | None = None
+    location: tuple[float, float] | None = None
+    """(latitude, longitude)."""
+    distance_m: int | None = None
+    """From the place searched near, where that place was a shared location."""
+    details: tuple[tuple[str, str], ...] = ()
+    """"label: value" lines (fuel level, engine type...), in the order given."""
 
 
 @dataclass(frozen=True)
@@ -251,7 +276,7 @@ class Authorization:
 
     url: str
     request_token: str
-    request_secret: str
+    request_secret: str = field(repr=False)
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -406,6 +431,16 @@ class LinkLogin(Protocol):
 
     def finish_authorization(self, authorization: Authorization, verifier: str) -> Customer:
         """Exchange the verifier (typed by the customer, or from the callback) for access."""
+        ...
+
+
+@runtime_checkable
+class VehicleSearch(Protocol):
+    """A backend whose catalogue has a `vehicle` service (car2go) also has this."""
+
+    def vehicles_near(self, near: str | tuple[float, float], limit: int = 5) -> list[Vehicle]:
+        """Free vehicles nearest first: `near` is a shared (latitude, longitude) or an address
+        as typed. An empty list when none is free there; raises BackendUnavailable."""
         ...
 
 
