@@ -95,14 +95,17 @@ def web_server(
     """Run `argv` (a server command line) and wait until GET /healthz answers 200; yields the
     server's main process (its workers are its children)."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=dict(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        try:
+            process = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=dict(env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise ServiceFailed(f"{argv[0]} is not installed (pip install {argv[0]})") from None
     try:
         wait_healthy(process, url, log_path)
         yield process
