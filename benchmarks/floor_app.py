@@ -19,12 +19,18 @@ import redis
 from flask import Flask, Response, abort, jsonify, request
 
 SESSION_TTL_S = 3600
+POOL_SIZE = 100
+"""redis-py's default pool size, the bot's."""
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def create_app() -> Flask:
     app = Flask(__name__)
-    store = redis.Redis.from_url(os.environ["REDIS_URL"])
+    # blocks for a connection rather than failing when a server runs more threads than the pool
+    pool = redis.BlockingConnectionPool.from_url(
+        os.environ["REDIS_URL"], max_connections=POOL_SIZE, timeout=5
+    )
+    store = redis.Redis(connection_pool=pool)
     secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "")
 
     def seen(key: str) -> int:
