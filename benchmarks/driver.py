@@ -20,6 +20,10 @@ from benchmarks.seed import TELEGRAM_LOGINS, sms_login
 from benchmarks.stats import DriveResult
 
 FIRST_CHAT_ID = 5_000_000
+IDS_PER_RUN = 10_000_000
+LOGIN_IDS = IDS_PER_RUN // 2
+"""A hot run's untimed login shares the run's number (so its chat ids) but not its update ids:
+these start half-way through the run's block (a run sends far fewer than 5 million messages)."""
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,13 @@ class Plan:
     """No journey starts after this, whatever else says."""
     run_number: int = 0
     """Keeps chat ids, update ids and MessageSids apart between runs."""
+    journey: str = "full"
+    """"full", "hot" (logged-in loop) or "login" (the untimed start of a hot run)."""
 
 
 def make_chats(plan: Plan, http: httpx.Client) -> list[Chat]:
-    ids = itertools.count(plan.run_number * 10_000_000 + 1)  # next() on a count is thread-safe
+    first_id = plan.run_number * IDS_PER_RUN + (LOGIN_IDS if plan.journey == "login" else 0) + 1
+    ids = itertools.count(first_id)  # next() on a count is thread-safe
     if plan.channel == "telegram":
         base = FIRST_CHAT_ID + plan.run_number * 100_000
         return [
@@ -69,7 +76,7 @@ def drive(plan: Plan) -> DriveResult:
 
         def worker(chat: Chat) -> None:
             go.wait()
-            logs.append(run_chat(chat, keep_going, timing["hard_deadline"]))
+            logs.append(run_chat(chat, keep_going, timing["hard_deadline"], plan.journey))
 
         threads = [threading.Thread(target=worker, args=(chat,), daemon=True) for chat in chats]
         for thread in threads:

@@ -1,8 +1,12 @@
 """Simulated customers: one chat each, running read-only journeys against the webhooks.
 
-A journey is login → list → one page or booking → menu → logout, so it leaves the chat logged
-out and can run again and again. Each answer is checked; a wrong one aborts the journey, and the
-chat logs out before the next one.
+The full journey is login → list → one page or booking → menu → logout, so it leaves the chat
+logged out and can run again and again; a wrong answer aborts it, and the chat logs out before
+the next one. The hot journey is the logged-in loop list → menu, run by chats that logged in
+before the timed part (the `login` journey); after a wrong answer the chat logs out and in again.
+
+Against the bot each answer's words and buttons are checked; against the floor (which only
+answers in the platform's format) the format and the chat it is addressed to.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ SMS_PATH = "/twilio/sms"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 OUR_NUMBER = "+447700900001"
+JOURNEYS = ("full", "hot")
+"""What a measured run repeats; `login` is the untimed start of a hot run."""
+PLACEHOLDER_BOOKING = "B1"
+"""What a chat presses when the server shows no booking buttons (the floor)."""
 
 
 class WrongReply(Exception):
@@ -56,6 +64,8 @@ class Target:
     telegram_secret: str
     twilio_account_sid: str
     twilio_auth_token: str
+    bot_replies: bool = True
+    """False for the floor: its answers are checked for format, not for the bot's words."""
 
 
 def timed_post(
@@ -158,26 +168,44 @@ class TelegramChat:
         expect(method.get("chat_id") == self.chat_id, f"{step}: chat_id")
         return method
 
+    def check(self, condition: bool, kind: str) -> None:
+        if self.target.bot_replies:
+            expect(condition, kind)
+
     def say(self, step: str, text: str, *markers: str) -> dict[str, Any]:
         method = self.send(step, self.text_update(text))
-        expect(contains(method.get("text", ""), markers), f"{step}: text")
+        self.check(contains(method.get("text", ""), markers), f"{step}: text")
         return method
 
-    def journey(self) -> None:
-        self.journey_number += 1
+    def log_in(self) -> None:
         self.say("start", "/start", "phone number")
         self.say("phone", f"+{self.login.phone}", "PIN")
         self.say("pin", self.login.pin, "logged in")
+
+    def journey(self) -> None:
+        self.journey_number += 1
+        self.log_in()
         listing = self.say("list", "/bookings", "bookings")
         bookings = [b for b in buttons(listing) if b["callback_data"] not in ("MORE", "MENU")]
-        expect(bool(bookings), "list: no booking buttons")
-        chosen = bookings[self.journey_number % len(bookings)]["callback_data"]
+        self.check(bool(bookings), "list: no booking buttons")
+        chosen = (
+            bookings[self.journey_number % len(bookings)]["callback_data"]
+            if bookings
+            else PLACEHOLDER_BOOKING
+        )
         details = self.send("detail", self.press_update(chosen, on_message_id=1))
-        expect(contains(details.get("text", ""), ["Booking #"]), "detail: text")
-        expect(any(b["callback_data"] == "MENU" for b in buttons(details)), "detail: buttons")
-        menu = self.send("menu", self.press_update("MENU", on_message_id=2))
-        expect(any(b["callback_data"] == "LOGOUT" for b in buttons(menu)), "menu: buttons")
+        self.check(contains(details.get("text", ""), ["Booking #"]), "detail: text")
+        self.check(any(b["callback_data"] == "MENU" for b in buttons(details)), "detail: buttons")
+        self.press_menu(on_message_id=2)
         self.say("logout", "/logout", "logged out")
+
+    def press_menu(self, on_message_id: int) -> None:
+        menu = self.send("menu", self.press_update("MENU", on_message_id=on_message_id))
+        self.check(any(b["callback_data"] == "LOGOUT" for b in buttons(menu)), "menu: buttons")
+
+    def hot_loop(self) -> None:
+        self.say("list", "/bookings", "bookings")
+        self.press_menu(on_message_id=1)
 
     def recover(self) -> None:
         self.send("recover", self.text_update("/logout"))
@@ -246,17 +274,25 @@ class SmsChat:
 
     def say(self, step: str, body: str, *markers: str) -> str:
         text = self.send(step, body)
-        expect(contains(text, markers), f"{step}: text")
+        if self.target.bot_replies:
+            expect(contains(text, markers), f"{step}: text")
         return text
 
-    def journey(self) -> None:
+    def log_in(self) -> None:
         self.say("hi", "hi", "PIN")
         self.say("pin", self.login.pin, "logged in")
+
+    def journey(self) -> None:
+        self.log_in()
         self.say("list", "BOOKINGS", "bookings")
         self.say("more", "MORE", "bookings")
         self.say("detail", "1", "Booking #")
         self.say("menu", "MENU", "log out")
         self.say("logout", "LOGOUT", "logged out")
+
+    def hot_loop(self) -> None:
+        self.say("list", "BOOKINGS", "bookings")
+        self.say("menu", "MENU", "log out")
 
     def recover(self) -> None:
         self.send("recover", "LOGOUT", tally=False)
@@ -275,13 +311,40 @@ def buttons(method: dict[str, Any]) -> list[dict[str, Any]]:
     return [b for row in markup.get("inline_keyboard", []) for b in row if "callback_data" in b]
 
 
-def run_chat(chat: Chat, keep_going: Callable[[int], bool], hard_deadline: float) -> ChatLog:
+def steps(chat: Chat, journey: str) -> Callable[[], None]:
+    """What one `journey` ("full", "hot" or "login") of `chat` sends."""
+    if journey == "full":
+        return chat.journey
+    if journey == "hot":
+        return chat.hot_loop
+    if journey == "login":
+        return chat.log_in
+    raise ValueError(f"unknown journey {journey!r}")
+
+
+def recovery(chat: Chat, journey: str) -> Callable[[], None]:
+    """After a wrong answer: log out, and for the hot loop log in again."""
+    if journey != "hot":
+        return chat.recover
+
+    def log_out_and_in() -> None:
+        chat.recover()
+        chat.log_in()
+
+    return log_out_and_in
+
+
+def run_chat(
+    chat: Chat, keep_going: Callable[[int], bool], hard_deadline: float, journey: str = "full"
+) -> ChatLog:
     """Journeys while `keep_going(journeys done)` says so; a journey under way is finished."""
     log = chat.log
+    run_once = steps(chat, journey)
+    recover = recovery(chat, journey)
     done = 0
     while keep_going(done) and time.monotonic() < hard_deadline:
         try:
-            chat.journey()
+            run_once()
             log.journeys += 1
             if chat.channel == "sms":
                 log.sms.end_journey()
@@ -291,7 +354,7 @@ def run_chat(chat: Chat, keep_going: Callable[[int], bool], hard_deadline: float
             if chat.channel == "sms":
                 log.sms.end_journey(completed=False)
             try:
-                chat.recover()
+                recover()
             except WrongReply as again:
                 log.errors[again.kind] += 1
         done += 1

@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.compare import Compared
 from benchmarks.stats import Figures
 
 COLUMNS = (
+    ("app", 5),
+    ("round", 5),
     ("channel", 8),
     ("chats", 5),
     ("msgs", 6),
@@ -19,6 +22,7 @@ COLUMNS = (
     ("p95 ms", 7),
     ("p99 ms", 7),
     ("errors", 6),
+    ("cpu ms/msg", 10),
     ("redis/msg", 9),
     ("sent/msg", 8),
     ("eval/msg", 8),
@@ -36,6 +40,8 @@ def _number(value: float, digits: int = 1) -> str:
 def row(fig: Figures) -> list[str]:
     sms = fig.sms
     return [
+        fig.app,
+        str(fig.round),
         fig.channel,
         str(fig.chats),
         str(fig.messages),
@@ -44,6 +50,7 @@ def row(fig: Figures) -> list[str]:
         _number(fig.latency_ms.p95),
         _number(fig.latency_ms.p99),
         str(fig.errors),
+        _number(fig.server_cpu_ms_per_message, 2),
         _number(fig.redis_commands_per_message, 2),
         _number(fig.redis_sent_per_message, 2),
         _number(fig.redis_scripts_per_message, 2),
@@ -56,16 +63,49 @@ def row(fig: Figures) -> list[str]:
     ]
 
 
-def table(rows: Sequence[Figures]) -> str:
-    cells = [[name for name, _ in COLUMNS], *(row(fig) for fig in rows)]
-    widths = [max(width, *(len(line[i]) for line in cells)) for i, (_, width) in enumerate(COLUMNS)]
+def _aligned(columns: Sequence[tuple[str, int]], rows: Sequence[list[str]]) -> str:
+    cells = [[name for name, _ in columns], *rows]
+    widths = [max(width, *(len(line[i]) for line in cells)) for i, (_, width) in enumerate(columns)]
     lines = [
         "  ".join(cell.rjust(w) for cell, w in zip(line, widths, strict=True)) for line in cells
     ]
     return "\n".join(lines)
 
 
+def table(rows: Sequence[Figures]) -> str:
+    return _aligned(COLUMNS, [row(fig) for fig in rows])
+
+
+COMPARISON_COLUMNS = (
+    ("channel", 8),
+    ("chats", 5),
+    ("figure", 21),
+    ("bot", 8),
+    ("floor", 8),
+    ("bot/floor", 9),
+)
+
+
+def comparison_table(lines: Sequence[Compared]) -> str:
+    """Per channel, chats and figure: the bot's median, the floor's and their ratio."""
+    return _aligned(
+        COMPARISON_COLUMNS,
+        [
+            [
+                c.channel,
+                str(c.chats),
+                c.figure.ljust(COMPARISON_COLUMNS[2][1]),
+                _number(c.bot, 2),
+                _number(c.floor, 2),
+                f"{_number(c.ratio, 2)}x" if not math.isnan(c.ratio) else "-",
+            ]
+            for c in lines
+        ],
+    )
+
+
 LEGEND = (
+    "cpu ms/msg: CPU time (user + system) of the server's whole process tree per message; "
     "redis/msg: commands Redis executed per message, those inside Lua scripts included "
     "(INFO commandstats); sent/msg: commands the app sent (MONITOR), at least its round trips; "
     "eval/msg: EVAL/EVALSHA calls; botapi/msg: outbound Bot API calls; seg: SMS segments."
@@ -80,7 +120,7 @@ def step_lines(rows: Sequence[Figures]) -> list[str]:
             f"{step} {_number(lat.p50, 0)}/{_number(lat.p95, 0)}"
             for step, lat in fig.latency_by_step_ms.items()
         )
-        out.append(f"  {fig.channel} x{fig.chats}: {steps}")
+        out.append(f"  {fig.app} round {fig.round} {fig.channel} x{fig.chats}: {steps}")
     return out
 
 
@@ -88,7 +128,9 @@ def error_lines(rows: Sequence[Figures]) -> list[str]:
     out = []
     for fig in rows:
         for kind, count in sorted(fig.error_kinds.items(), key=lambda item: -item[1]):
-            out.append(f"  {fig.channel} x{fig.chats}: {count} x {kind}")
+            out.append(
+                f"  {fig.app} round {fig.round} {fig.channel} x{fig.chats}: {count} x {kind}"
+            )
     return out
 
 
@@ -103,6 +145,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def write_json(path: Path, meta: dict[str, Any], rows: Sequence[Figures]) -> None:
-    document = {"meta": meta, "runs": [fig.to_dict() for fig in rows]}
+def write_json(
+    path: Path,
+    meta: dict[str, Any],
+    rows: Sequence[Figures],
+    comparison: Sequence[Compared] = (),
+) -> None:
+    document = {
+        "meta": meta,
+        "runs": [fig.to_dict() for fig in rows],
+        "comparison": [c.to_dict() for c in comparison],
+    }
     path.write_text(json.dumps(_jsonable(document), indent=2, sort_keys=False) + "\n")

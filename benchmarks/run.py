@@ -1,15 +1,19 @@
 """`python -m benchmarks.run`: start the app as the Procfile runs it and measure it under load.
 
 Starts a private redis-server, a SQLite database with the demo customers (plus one customer per
-SMS chat), a counting fake Bot API and gunicorn; warms up; then, per concurrency level and
-channel, drives full journeys from a separate process and reads Redis's `INFO commandstats` and
-the Bot API's counters before and after. Everything started is stopped at the end, also on
-Ctrl-C. Only 127.0.0.1 is contacted.
+SMS chat), a counting fake Bot API, the bot under the Procfile's server (or granian's equivalent)
+and the floor (a bare Flask app doing one Redis GET and SET per message) under the same server
+command; warms both up; then, in interleaved rounds (bot, floor, bot, floor...), per concurrency
+level and channel, drives journeys from a separate process and reads Redis's `INFO
+commandstats`, the Bot API's counters and the server's process-tree CPU time before and after.
+It prints every run, then per figure the bot's and the floor's medians and their ratio.
+Everything started is stopped at the end, also on Ctrl-C. Only 127.0.0.1 is contacted.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import os
 import platform
@@ -19,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -28,13 +33,15 @@ from typing import Any
 
 import redis
 
-from benchmarks import procfile, report
+from benchmarks import procfile, report, servers
 from benchmarks.bot_api import CountingBotApi
+from benchmarks.compare import BOT, FLOOR, compare
+from benchmarks.cpu import TreeCpu
 from benchmarks.driver import Plan, drive_elsewhere
-from benchmarks.journeys import Target
+from benchmarks.journeys import JOURNEYS, Target
 from benchmarks.redis_monitor import CommandMonitor
 from benchmarks.seed import MAX_SMS_CHATS, create_database
-from benchmarks.services import ServiceFailed, free_port, gunicorn, redis_server
+from benchmarks.services import ServiceFailed, free_port, redis_server, web_server
 from benchmarks.slow_app import DELAY_ENV
 from benchmarks.stats import Figures, command_delta, counter_delta, figures, without_harness
 from bot.config import Settings
@@ -47,6 +54,7 @@ JOURNEYS_TIME_LIMIT_S = 300.0
 DRAIN_LIMIT_S = 60.0
 """With --seconds: no journey starts this long after the run should have ended."""
 WARM_UP_CHATS = 16
+DEFAULT_ROUNDS = 3
 PASSED_ENV = (
     "HOME",
     "LANG",
@@ -60,6 +68,7 @@ PASSED_ENV = (
 """What the server inherits from the caller's environment (WEB_CONCURRENCY: to compare worker
 counts); never the app's own settings."""
 SLOW_FACTORY = "benchmarks.slow_app:create_app()"
+FLOOR_FACTORY = "benchmarks.floor_app:create_app()"
 BOT_TOKEN = "123456789:BENCH-benchmark-token-not-real"
 ACCOUNT_SID = "AC" + "b" * 32
 
@@ -109,8 +118,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=0.0,
         help="make every booking-backend call this much slower (default 0)",
     )
+    parser.add_argument(
+        "--journey",
+        choices=JOURNEYS,
+        default="full",
+        help="full: log in, list, a page or booking, menu, log out (default); "
+        "hot: the logged-in loop list -> menu, logged in before the timed part",
+    )
+    parser.add_argument(
+        "--server",
+        choices=servers.SERVERS,
+        default=procfile_server(),
+        help=f"web server (default {procfile_server()}, the Procfile's)",
+    )
+    parser.add_argument("--workers", type=int, help="worker processes (default the Procfile's)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default the Procfile's)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        help=f"interleaved bot/floor rounds; the comparison shows medians (default "
+        f"{DEFAULT_ROUNDS})",
+    )
+    parser.add_argument(
+        "--no-floor", dest="floor", action="store_false", help="measure the bot only"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
+    if (args.workers is not None and args.workers < 1) or (
+        args.threads is not None and args.threads < 1
+    ):
+        parser.error("--workers and --threads must be 1 or more")
     if args.journeys is not None and args.journeys < 1:
         parser.error("--journeys must be 1 or more")
     if args.seconds is not None and args.seconds <= 0:
@@ -154,114 +194,190 @@ def server_env(
     return env
 
 
-def server_argv(env: dict[str, str], delay_ms: float) -> list[str]:
-    argv = procfile.expand(procfile.web_command(ROOT / "Procfile"), env)
-    if delay_ms > 0:
-        argv = procfile.with_factory(argv, SLOW_FACTORY)
-    return argv
+def procfile_server() -> str:
+    argv = procfile.expand(procfile.web_command(ROOT / "Procfile"), {"PORT": "0"})
+    return servers.server_name(argv)
+
+
+def server_argv(args: argparse.Namespace, env: dict[str, str], factory: str) -> list[str]:
+    """The server command line for one app: `args.server` shaped like the Procfile's line."""
+    procfile_argv = procfile.expand(procfile.web_command(ROOT / "Procfile"), env)
+    shape = servers.shape_of(procfile_argv)
+    shape = servers.ServerShape(
+        workers=args.workers or shape.workers, threads=args.threads or shape.threads
+    )
+    return servers.command(
+        args.server, procfile_argv, procfile.FACTORY, factory, int(env["PORT"]), shape
+    )
+
+
+@dataclass
+class App:
+    """One started server: the bot or the floor."""
+
+    name: str
+    target: Target
+    cpu: TreeCpu
+    argv: list[str]
 
 
 @dataclass
 class Harness:
     """What the runs use of the started services."""
 
-    target: Target
+    apps: list[App]
     redis_url: str
     redis: redis.Redis
     bot_api: CountingBotApi
 
 
+def warm_up_chats(args: argparse.Namespace) -> int:
+    return min(WARM_UP_CHATS, max(args.chats))
+
+
 def start(stack: ExitStack, tmp: Path, args: argparse.Namespace) -> Harness:
     """Start everything; `stack` stops it all again, in reverse order."""
     keys = {"telegram": secrets.token_urlsafe(24), "twilio": secrets.token_hex(16)}
-    say(f"starting redis-server, database and gunicorn in {tmp}")
+    say(f"starting redis-server, database and {args.server} in {tmp}")
     redis_url = stack.enter_context(redis_server(tmp))
     bot_api = CountingBotApi().start()
     stack.callback(bot_api.stop)
-    port = free_port()
     database_url = f"sqlite:///{tmp / 'bookings.sqlite3'}"
-    env = server_env(port, redis_url, database_url, bot_api.url, keys, tmp, args.backend_delay_ms)
-    sms_chats = max([*args.chats, WARM_UP_CHATS]) if "sms" in args.channels else 0
-    create_database(database_url, sms_chats, Settings.from_env(env))
-    argv = server_argv(env, args.backend_delay_ms)
-    say("server: " + " ".join(argv))
-    base_url = f"http://127.0.0.1:{port}"
-    stack.enter_context(gunicorn(argv, env, base_url, tmp / "gunicorn.log", ROOT))
+    factories = {BOT: SLOW_FACTORY if args.backend_delay_ms > 0 else procfile.FACTORY}
+    if args.floor:
+        factories[FLOOR] = FLOOR_FACTORY
+    apps = []
+    for name, factory in factories.items():
+        port = free_port()
+        env = server_env(
+            port, redis_url, database_url, bot_api.url, keys, tmp, args.backend_delay_ms
+        )
+        if name == BOT:
+            sms_chats = max([*args.chats, warm_up_chats(args)]) if "sms" in args.channels else 0
+            create_database(database_url, sms_chats, Settings.from_env(env))
+        argv = server_argv(args, env, factory)
+        say(f"{name}: " + " ".join(argv))
+        base_url = f"http://127.0.0.1:{port}"
+        process = stack.enter_context(
+            web_server(argv, env, base_url, tmp / f"{name}-server.log", ROOT)
+        )
+        target = Target(
+            base_url=base_url,
+            public_url=env["PUBLIC_URL"],
+            telegram_secret=keys["telegram"],
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_auth_token=keys["twilio"],
+            bot_replies=name == BOT,
+        )
+        apps.append(App(name, target, TreeCpu(process.pid), argv))
     client = redis.Redis.from_url(redis_url)
     stack.callback(client.close)
-    target = Target(
-        base_url=base_url,
-        public_url=env["PUBLIC_URL"],
-        telegram_secret=keys["telegram"],
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=keys["twilio"],
-    )
-    return Harness(target, redis_url, client, bot_api)
+    return Harness(apps, redis_url, client, bot_api)
 
 
-def measure(plan: Plan, harness: Harness) -> Figures:
+def login_first(plan: Plan) -> Counter[str]:
+    """Log a hot run's chats in, untimed; what went wrong, by kind."""
+    login = dataclasses.replace(plan, journey="login", seconds=None, journeys=1)
+    return Counter({f"login {kind}": n for kind, n in drive_elsewhere(login).errors.items()})
+
+
+def measure(plan: Plan, app: App, harness: Harness, round_number: int) -> Figures:
     client = harness.redis
     client.flushdb()  # every run starts without sessions, deliveries or lock-outs
+    login_errors = login_first(plan) if plan.journey == "hot" else Counter()
     monitor = CommandMonitor(harness.redis_url).start()
     try:
         redis_before = client.info("commandstats")
         api_before = harness.bot_api.counts()
+        cpu_before = app.cpu.ticks()
         result = drive_elsewhere(plan)
+        cpu_ms = app.cpu.ms_since(cpu_before)
         redis_after = client.info("commandstats")
         api_after = harness.bot_api.counts()
         client.echo(monitor.sentinel)
         monitor.finish()
     finally:
         monitor.close()
+    result.errors.update(login_errors)
     return figures(
         result,
         command_delta(redis_before, redis_after),
         without_harness(monitor.sent),
         counter_delta(api_before, api_after),
+        server_cpu_ms=cpu_ms,
+        app=app.name,
+        journey=plan.journey,
+        round_number=round_number,
     )
 
 
-def plans(args: argparse.Namespace, target: Target) -> Iterator[tuple[Plan, bool]]:
-    """(plan, reported?): a one-journey warm-up per channel first, then the measured runs."""
+@dataclass(frozen=True)
+class Step:
+    plan: Plan
+    app: App
+    round: int
+    """0 for a warm-up, which is not reported."""
+
+
+def steps(args: argparse.Namespace, apps: list[App]) -> Iterator[Step]:
+    """A one-journey warm-up per app and channel first, then the measured runs: per round, per
+    number of chats and channel, each app in turn (bot, floor, bot, floor...)."""
     run_number = itertools.count(1)
-    for channel in args.channels:
-        yield Plan(channel, WARM_UP_CHATS, target, journeys=1, run_number=next(run_number)), False
-    limit = args.seconds + DRAIN_LIMIT_S if args.seconds else JOURNEYS_TIME_LIMIT_S
-    for chats in args.chats:
+    for app in apps:
         for channel in args.channels:
             plan = Plan(
                 channel,
-                chats,
-                target,
-                seconds=args.seconds,
-                journeys=args.journeys,
-                hard_limit_s=limit,
+                warm_up_chats(args),
+                app.target,
+                journeys=1,
                 run_number=next(run_number),
+                journey=args.journey,
             )
-            yield plan, True
+            yield Step(plan, app, 0)
+    limit = args.seconds + DRAIN_LIMIT_S if args.seconds else JOURNEYS_TIME_LIMIT_S
+    for round_number in range(1, args.rounds + 1):
+        for chats in args.chats:
+            for channel in args.channels:
+                for app in apps:
+                    plan = Plan(
+                        channel,
+                        chats,
+                        app.target,
+                        seconds=args.seconds,
+                        journeys=args.journeys,
+                        hard_limit_s=limit,
+                        run_number=next(run_number),
+                        journey=args.journey,
+                    )
+                    yield Step(plan, app, round_number)
 
 
-def run(args: argparse.Namespace) -> list[Figures]:
+def run(args: argparse.Namespace) -> tuple[list[Figures], dict[str, list[str]]]:
+    """Every measured run's figures, and each app's server command line."""
     rows: list[Figures] = []
     with (
         tempfile.TemporaryDirectory(prefix="booking-bot-bench-") as tmp,
         ExitStack() as stack,
     ):
         harness = start(stack, Path(tmp), args)
-        for plan, reported in plans(args, harness.target):
-            if not reported:
-                say(f"warming up: {plan.chats} {plan.channel} chats, one journey each")
+        for step in steps(args, harness.apps):
+            plan = step.plan
+            if not step.round:
+                say(f"warming up {step.app.name}: {plan.chats} {plan.channel} chats, one journey")
             else:
                 bound = f"{plan.seconds:g} s" if plan.seconds else f"{plan.journeys} journeys each"
-                say(f"{plan.channel}: {plan.chats} chats, {bound}")
-            fig = measure(plan, harness)
-            if reported:
+                say(
+                    f"round {step.round}/{args.rounds}, {step.app.name}, {plan.channel}: "
+                    f"{plan.chats} chats, {plan.journey} journey, {bound}"
+                )
+            fig = measure(plan, step.app, harness, step.round)
+            if step.round:
                 rows.append(fig)
                 say("  " + report.table([fig]).splitlines()[1].strip())
             elif fig.errors:
                 say("warm-up errors:\n" + "\n".join(report.error_lines([fig])))
         say("stopping")
-    return rows
+    return rows, {app.name: app.argv for app in harness.apps}
 
 
 def git_revision() -> dict[str, Any]:
@@ -285,12 +401,16 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def meta(args: argparse.Namespace) -> dict[str, Any]:
+def meta(args: argparse.Namespace, commands: dict[str, list[str]]) -> dict[str, Any]:
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         **git_revision(),
         "procfile": procfile.web_command(ROOT / "Procfile"),
+        "server": args.server,
+        "commands": commands,
         "web_concurrency": os.environ.get("WEB_CONCURRENCY"),
+        "journey": args.journey,
+        "rounds": args.rounds,
         "chats": args.chats,
         "channels": args.channels,
         "seconds": args.seconds,
@@ -311,21 +431,28 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     started = time.monotonic()
     try:
-        rows = run(args)
+        rows, commands = run(args)
     except KeyboardInterrupt:
         say("interrupted: everything started has been stopped")
         return 130
     except ServiceFailed as failed:
         say(f"could not start: {failed}")
         return 1
+    comparison = compare(rows)
     print(report.table(rows))
     print(report.LEGEND)
     print("p50/p95 ms per step:\n" + "\n".join(report.step_lines(rows)))
+    print(
+        f"\n{args.journey} journey, {args.server}, medians of {args.rounds} round(s); "
+        "ratio = bot / floor:"
+    )
+    print(report.comparison_table(comparison))
     problems = report.error_lines(rows)
     if problems:
         print("errors:\n" + "\n".join(problems))
     if args.json:
-        report.write_json(args.json, {**meta(args), "wall_s": time.monotonic() - started}, rows)
+        document_meta = {**meta(args, commands), "wall_s": time.monotonic() - started}
+        report.write_json(args.json, document_meta, rows, comparison)
         say(f"figures written to {args.json}")
     return 1 if any(fig.errors for fig in rows) else 0
 

@@ -1,4 +1,4 @@
-"""The processes a run needs: a private redis-server and the app under gunicorn.
+"""The processes a run needs: a private redis-server and web servers (gunicorn or granian).
 
 Each is a context manager that stops what it started, also on Ctrl-C and on errors. Both run in
 their own session, so a Ctrl-C in the terminal reaches only the benchmark, which then stops them
@@ -89,24 +89,33 @@ def redis_server(workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def gunicorn(
+def web_server(
     argv: list[str], env: Mapping[str, str], url: str, log_path: Path, cwd: Path
-) -> Iterator[None]:
-    """Run `argv` (the expanded Procfile command) and wait until GET /healthz answers 200."""
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `argv` (a server command line) and wait until GET /healthz answers 200; yields the
+    server's main process (its workers are its children)."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=dict(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        try:
+            process = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=dict(env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise ServiceFailed(f"{argv[0]} is not installed (pip install {argv[0]})") from None
     try:
         wait_healthy(process, url, log_path)
-        yield
+        yield process
     finally:
         stop_process_group(process)
+
+
+def argv_name(process: subprocess.Popen[bytes]) -> str:
+    args = process.args
+    return str(args[0]) if isinstance(args, list | tuple) and args else "the server"
 
 
 def wait_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
@@ -115,7 +124,9 @@ def wait_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path) -> 
     with httpx.Client(timeout=2.0) as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise ServiceFailed(f"gunicorn exited ({process.returncode}):\n{tail(log_path)}")
+                raise ServiceFailed(
+                    f"{argv_name(process)} exited ({process.returncode}):\n{tail(log_path)}"
+                )
             try:
                 response = client.get(f"{url}/healthz")
                 if response.status_code == 200:

@@ -217,6 +217,13 @@ class Figures:
     bot_api_calls_per_message: float
     bot_api_calls: dict[str, int]
     sms: dict[str, Any] | None
+    app: str = "bot"
+    """"bot" or "floor" (the bare Flask + Redis app it is compared with)."""
+    journey: str = "full"
+    round: int = 1
+    server_cpu_ms: float = math.nan
+    """utime + stime of the server's whole process tree during the run."""
+    server_cpu_ms_per_message: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -227,6 +234,11 @@ def figures(
     redis_delta: Mapping[str, int],
     redis_sent: Mapping[str, int],
     bot_api_delta: Mapping[str, int],
+    *,
+    server_cpu_ms: float = math.nan,
+    app: str = "bot",
+    journey: str = "full",
+    round_number: int = 1,
 ) -> Figures:
     messages = result.messages
     return Figures(
@@ -250,6 +262,11 @@ def figures(
         bot_api_calls_per_message=per_message(sum(bot_api_delta.values()), messages),
         bot_api_calls=dict(sorted(bot_api_delta.items())),
         sms=result.sms.summary() if result.channel == "sms" else None,
+        app=app,
+        journey=journey,
+        round=round_number,
+        server_cpu_ms=server_cpu_ms,
+        server_cpu_ms_per_message=per_message(server_cpu_ms, messages),
     )
 
 

@@ -181,3 +181,13 @@ def test_figures_of_a_run_without_messages_are_nan():
     assert math.isnan(fig.messages_per_s)
     assert math.isnan(fig.redis_commands_per_message)
     assert math.isnan(fig.latency_ms.p99)
+
+
+def test_server_cpu_per_message_and_the_run_label():
+    result = DriveResult("telegram", chats=10, elapsed_s=3.0, messages=1500)
+    fig = figures(
+        result, {}, {}, {}, server_cpu_ms=3000.0, app="floor", journey="hot", round_number=2
+    )
+    assert fig.server_cpu_ms_per_message == 2.0
+    assert (fig.app, fig.journey, fig.round) == ("floor", "hot", 2)
+    assert math.isnan(figures(result, {}, {}, {}).server_cpu_ms_per_message)

@@ -1,0 +1,81 @@
+"""The hot journey's requests, and how answers are checked against the bot and against the floor."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import httpx
+import pytest
+import redis
+
+from benchmarks.floor_app import create_app
+from benchmarks.journeys import SmsChat, Target, TelegramChat, run_chat
+from benchmarks.seed import TELEGRAM_LOGINS, sms_login
+from tests.conftest import REDIS_TEST_URL
+
+SECRET = "floor-secret"
+
+
+@pytest.fixture
+def http(real_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    with httpx.Client(transport=httpx.WSGITransport(app=create_app())) as client:
+        yield client
+
+
+def target(bot_replies: bool) -> Target:
+    return Target(
+        base_url="http://floor.test",
+        public_url="http://floor.test",
+        telegram_secret=SECRET,
+        twilio_account_sid="AC" + "b" * 32,
+        twilio_auth_token="c" * 32,
+        bot_replies=bot_replies,
+    )
+
+
+def chats(http: httpx.Client, bot_replies: bool) -> list[TelegramChat | SmsChat]:
+    ids = itertools.count(1)
+    return [
+        TelegramChat(http, target(bot_replies), 5_000_001, TELEGRAM_LOGINS[0], ids),
+        SmsChat(http, target(bot_replies), sms_login(0), ids),
+    ]
+
+
+def two_loops(done: int) -> bool:
+    return done < 2
+
+
+def test_the_hot_loop_is_two_messages_and_the_floor_passes_the_format_checks(
+    http, real_redis: redis.Redis
+):
+    for chat in chats(http, bot_replies=False):
+        log = run_chat(chat, two_loops, time.monotonic() + 30, journey="hot")
+        assert (log.journeys, log.messages, dict(log.errors)) == (2, 4, {})
+        assert sorted(log.by_step_ms) == ["list", "menu"]
+    assert real_redis.get("floor:telegram:5000001") == b"4"
+    assert real_redis.get(f"floor:sms:+{sms_login(0).phone}") == b"4"
+
+
+def test_logging_in_is_its_own_journey(http):
+    telegram, sms = chats(http, bot_replies=False)
+    assert run_chat(telegram, lambda done: done < 1, time.monotonic() + 30, "login").messages == 3
+    assert run_chat(sms, lambda done: done < 1, time.monotonic() + 30, "login").messages == 2
+
+
+def test_the_bots_words_are_checked_and_a_wrong_answer_logs_out_and_in_again(http):
+    telegram = chats(http, bot_replies=True)[0]
+    log = run_chat(telegram, lambda done: done < 1, time.monotonic() + 30, journey="hot")
+    # the bot's list was expected; the recovery logs out and starts logging in again, where the
+    # floor's answer to /start is wrong too
+    assert log.errors == {"list: text": 1, "start: text": 1}
+    assert (log.aborted, log.journeys, log.messages) == (1, 0, 3)
+
+
+def test_the_full_journey_runs_against_the_floor_without_booking_buttons(http):
+    for chat in chats(http, bot_replies=False):
+        log = run_chat(chat, lambda done: done < 1, time.monotonic() + 30, journey="full")
+        assert (log.journeys, dict(log.errors)) == (1, {})
+        assert log.messages == 7
