@@ -21,13 +21,13 @@ class Settings:
     redis_url: str | None = None
     booking_backend: str = "builtin"
     booking_api_url: str | None = None
-    booking_api_key: str | None = None
+    booking_api_key: str | None = field(default=None, repr=False)
     database_url: str | None = None
-    telegram_bot_token: str | None = None
-    telegram_webhook_secret: str | None = None
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"
     twilio_account_sid: str | None = None
-    twilio_auth_token: str | None = None
+    twilio_auth_token: str | None = field(default=None, repr=False)
     public_url: str | None = None
     log_level: str = "INFO"
     web_concurrency: int = 1
@@ -94,7 +94,6 @@ class Settings:
             if value in ("0", "off", "false", "no"):
                 return False
             raise ValueError(f"{name} must be on or off, not {value!r}")
-
 
         defaults = cls()
 
