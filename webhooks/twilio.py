@@ -18,6 +18,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.sms import render_text
+from bot.conversation.profile import profile_of
 from bot.messages import Incoming
 from bot.phones import normalize_phone
 from webhooks import logs
@@ -70,7 +71,7 @@ def sms() -> Response:
         replies, replayed = current().runtime.engine.handle_delivery(incoming)
         handled.outcome = "replayed" if replayed else "answered"
         answer = MessagingResponse()
-        body = render_text(replies)
+        body = render_text(replies, profile_of(incoming.channel))
         if body:
             answer.message(body)
         return twiml(answer)
@@ -108,12 +109,37 @@ def incoming_from_form(form: Mapping[str, str]) -> Incoming | None:
     return Incoming(
         channel=channel,
         conversation=number.removeprefix("+"),
-        text=form.get("Body", ""),
+        text=message_text(form),
         phone=number if sender_number(number) else None,
+        location=shared_location(form),
         message_id=sid,
         delivery_id=sid,
         has_media=media > 0,
     )
+
+
+OPT_OUT_TYPES = {"STOP": "STOP", "START": "START", "HELP": "HELP"}
+"""Twilio's Advanced Opt-Out names the keyword's kind in `OptOutType`, whatever word was sent
+(https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out): the bot reads the kind."""
+
+
+def message_text(form: Mapping[str, str]) -> str:
+    """What the customer said: the opt-out kind, a WhatsApp button's payload, or the Body."""
+    opt_out = OPT_OUT_TYPES.get(form.get("OptOutType", "").strip().upper())
+    if opt_out:
+        return opt_out
+    return form.get("ButtonPayload", "").strip() or form.get("Body", "")
+
+
+def shared_location(form: Mapping[str, str]) -> tuple[float, float] | None:
+    """A WhatsApp location pin (`Latitude`, `Longitude`), read as a Telegram location is."""
+    try:
+        latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
+    except (KeyError, ValueError):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return latitude, longitude
 
 
 def sender_number(number: str) -> bool:

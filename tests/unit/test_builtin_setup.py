@@ -60,10 +60,32 @@ def test_make_backend_builtin() -> None:
         backend.close()
 
 
-@pytest.mark.parametrize("name", ["gazoop", "car2go", "foxtrot"])
-def test_make_backend_not_yet_available(name: str) -> None:
-    with pytest.raises(ValueError, match=f"BOOKING_BACKEND={name} is not available yet"):
+@pytest.mark.parametrize(
+    ("name", "missing"),
+    [("gazoop", "GAZOOP_URL"), ("car2go", "CAR2GO_"), ("foxtrot", "TRACKING_BACKEND=foxtrot")],
+)
+def test_make_backend_names_what_a_platform_still_needs(name: str, missing: str) -> None:
+    with pytest.raises(ValueError, match=missing):
         make_backend(Settings(booking_backend=name))
+
+
+def test_make_backend_composes_foxtrot_tracking_with_the_builtin_store() -> None:
+    from bot.backends.composed import ComposedBackend
+    from bot.backends.protocol import Capability
+
+    settings = Settings(
+        database_url="sqlite://",
+        tracking_backend="foxtrot",
+        foxtrot_api_key="key",
+        foxtrot_dc_id="dc1",
+    )
+    backend = make_backend(settings)
+    try:
+        assert isinstance(backend, ComposedBackend)
+        assert Capability.TRACK in backend.capabilities
+        assert Capability.BOOK in backend.capabilities
+    finally:
+        backend.close()
 
 
 def test_make_backend_unknown() -> None:

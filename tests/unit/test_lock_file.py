@@ -46,3 +46,7 @@ def test_the_project_itself_is_installed_from_the_lock_file():
 def test_the_procfiles_server_is_a_runtime_dependency():
     server = (ROOT / "Procfile").read_text().split("web:", 1)[1].split()[0]
     assert canonicalize_name(server) in pins()
+
+
+def test_test_only_packages_stay_out_of_deploys():
+    assert "fakeredis" not in pins()

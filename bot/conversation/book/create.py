@@ -11,7 +11,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.backends.protocol import BackendUnavailable, Booking, BookingStatus, Catalogue, Rejected
+from bot.backends.protocol import (
+    BackendBusy,
+    BackendUnavailable,
+    Booking,
+    BookingStatus,
+    Catalogue,
+    Rejected,
+)
 from bot.conversation.book import questions as q
 from bot.conversation.book.draft import Draft
 from bot.conversation.book.flow import advance, discard, no_draft, rejected, save, service_of
@@ -45,6 +52,8 @@ def confirm(turn: Turn, draft: Draft) -> list[Reply]:
     except Rejected as rejection:
         draft.attempt = None
         return rejected(turn, draft, rejection, [])
+    except BackendBusy:
+        raise  # nothing was sent: the platform's retry of this message books it once
     except BackendUnavailable as error:
         log.warning("create of draft %s: outcome unknown (%s); checking", draft.id, error)
         found = find_created(turn, draft, catalogue)

@@ -70,7 +70,7 @@ def ask_parameter(parameter: PricingParameter, last: int | None) -> Reply:
     offered = last if last is not None else parameter.default
     options = []
     if offered is not None and low <= offered <= high:
-        label = f"{offered} (as last time)" if last is not None else str(offered)
+        label = f"{offered} (as last time)" if last is not None else f"{offered} (usual)"
         options.append(Option(label, f"param:{parameter.id}:{offered}"))
     per = f" ({parameter.price} each)" if parameter.price else ""
     return Reply(f"{parameter.name}{per}? Send a number from {low} to {high}.", tuple(options))
