@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
+from cryptography.fernet import Fernet
 
 from bot.backends import make_backend
 from bot.backends.protocol import BookingBackend
@@ -75,9 +76,21 @@ def build_runtime(
 ) -> Runtime:
     settings = settings or Settings.from_env()
     client = redis_client if redis_client is not None else open_redis(settings.redis_url)
+    box = SecretBox.from_setting(settings.secrets_key)
+    if box is None and isinstance(client, MemoryKeyspace):
+        # Sessions in this process's memory die with it, and so may their key: platform tokens
+        # are still sealed, with a key nobody else ever sees.
+        box = SecretBox(Fernet.generate_key().decode())
+    backend = backend or make_backend(settings, clock=clock)
+    if box is None and backend.name != "builtin":
+        backend.close()
+        raise ValueError(
+            f"SECRETS_KEY is required with BOOKING_BACKEND={backend.name}: platform tokens are "
+            "kept in Redis encrypted with it (a Fernet key; comma-separated keys rotate)"
+        )
     options = {
         "keys": keys or keys_for(client),
-        "secret_box": SecretBox.from_setting(settings.secrets_key),
+        "secret_box": box,
         "record_ttl_seconds": max(settings.session_ttl_seconds, DRAFT_KEEP_SECONDS),
     }
     store: SessionStore
@@ -85,6 +98,5 @@ def build_runtime(
         store = MemorySessionStore(client, **options)
     else:
         store = RedisSessionStore(client, **options)
-    backend = backend or make_backend(settings, clock=clock)
     engine = Engine(store, backend, settings, lockout=store.pin_lockout(), clock=clock)
     return Runtime(settings, client, store, backend, engine)

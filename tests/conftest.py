@@ -23,6 +23,8 @@ from bot.memory_store import MemoryKeyspace
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+TEST_SECRETS_KEY = "dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzLS0="
+"""A Fernet key for tests: platform tokens in sessions are sealed with it."""
 POSTGRES_TEST_URL = os.environ.get(
     "POSTGRES_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -128,7 +130,7 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
 def settings():
     from bot.config import Settings
 
-    return Settings()
+    return Settings(secrets_key=TEST_SECRETS_KEY)
 
 
 @pytest.fixture
@@ -180,3 +182,9 @@ def faulty_chat(any_redis: redis.Redis | MemoryKeyspace, faulty, settings, clock
         return Chat(engine, channel=channel)
 
     return make
+
+
+def forget_floor_keys(client: redis.Redis) -> None:
+    """The benchmark's floor app keeps one `floor:` key per chat outside any test's prefix."""
+    for key in client.scan_iter("floor:*"):
+        client.delete(key)

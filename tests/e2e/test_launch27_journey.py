@@ -1,4 +1,4 @@
-"""A customer's whole journey on Launch27, through the Procfile's gunicorn with
+"""A customer's whole journey on Launch27, through the Procfile's server with
 BOOKING_BACKEND=launch27 against the local Launch27 server, for both APIs and both channels:
 log in with email and password → list → book a service with a pricing parameter and an extra →
 cancel a late booking with the fee shown (and sent back) → cancel a weekly booking and all

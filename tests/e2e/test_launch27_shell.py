@@ -40,13 +40,14 @@ def shell(env: dict[str, str], stdin: str) -> subprocess.CompletedProcess:
 def test_the_shell_lists_and_cancels_on_launch27(fake: FakeLaunch27, api: str) -> None:
     seeded = seed_customer(fake.platform, EMAIL, PASSWORD, "Jamie", "Shell")
     env = {"LAUNCH27_URL": fake.url, "LAUNCH27_API": api, "LAUNCH27_API_KEY": API_KEY}
-    result = shell(env, f"hi\n{EMAIL}\n{PASSWORD}\nBOOKINGS\nCANCEL {seeded.plain}\n")
+    result = shell(env, f"hi\n{EMAIL}\n{PASSWORD}\nBOOKINGS\nCANCEL {seeded.plain}\nYES\n")
     assert result.returncode == 0, result.stderr
     blocks = [b for b in result.stdout.strip().split("\n\n") if b.strip()]
     assert "email address" in blocks[0]
     assert "Hi Jamie, you're logged in." in blocks[2]
     assert f"#{seeded.late}" in blocks[3] and "Standard clean" in blocks[3]
-    assert f"Booking #{seeded.plain}" in blocks[4] and "is cancelled" in blocks[4]
+    assert f"Cancel #{seeded.plain}" in blocks[4]
+    assert f"Booking #{seeded.plain}" in blocks[5] and "is cancelled" in blocks[5]
     assert not fake.platform.bookings[seeded.plain].active
     assert PASSWORD not in result.stderr
 

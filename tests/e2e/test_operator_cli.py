@@ -128,7 +128,9 @@ def test_demo_reset_with_an_unsupported_database_url(tmp_path):
 
 def test_demo_reset_with_an_unreachable_database(tmp_path):
     url = f"postgresql://app:{DB_PASSWORD}@127.0.0.1:{closed_port()}/bookings"
-    result = booking_bot(tmp_path, "demo", "reset", DATABASE_URL=url)
+    result = booking_bot(
+        tmp_path, "demo", "reset", DATABASE_URL=url, PIN_PEPPER="a-pepper-of-sixteen-chars"
+    )
     assert_one_clear_line(result, "DATABASE_URL", "not reachable")
 
 

@@ -296,7 +296,9 @@ def test_sms_login_list_and_late_cancellation(server):
     while f"#{late.id}" not in listing:
         listing = server.sms(f"+{SAM}", "MORE")
     [number] = [ln.split()[0] for ln in listing.splitlines() if f"#{late.id}" in ln]
-    question = server.sms(f"+{SAM}", f"CANCEL {number}")
+    asked_first = server.sms(f"+{SAM}", f"CANCEL {number}")
+    assert f"Cancel #{late.id}" in asked_first
+    question = server.sms(f"+{SAM}", "YES")
     assert f"A late cancellation fee of £15.00 applies to booking #{late.id}" in question
     done = server.sms(f"+{SAM}", "YES")
     assert f"Booking #{late.id}" in done and "is cancelled" in done
@@ -323,7 +325,15 @@ def test_telegram_login_list_and_late_cancellation(server):
         for b in row
         if b["text"] == "Cancel it"
     ]
-    question = server.telegram(user.press(cancel)).json()
+    asked_first = server.telegram(user.press(cancel)).json()
+    assert asked_first["text"].startswith(f"Cancel #{late.id}")
+    [sure] = [
+        b["callback_data"]
+        for row in asked_first["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"].startswith("Yes")
+    ]
+    question = server.telegram(user.press(sure)).json()
     assert "late cancellation fee of £15.00" in question["text"]
     [yes] = [
         b["callback_data"]
@@ -335,7 +345,7 @@ def test_telegram_login_list_and_late_cancellation(server):
     assert done["method"] == "sendMessage" and "is cancelled" in done["text"]
     assert "A £15.00 late fee applies." in done["text"]
     assert backend.booking(customer, late.id).status is BookingStatus.CANCELLED
-    assert len(server.bot_api.methods("answerCallbackQuery")) == 3, "every press answered"
+    assert len(server.bot_api.methods("answerCallbackQuery")) == 4, "every press answered"
     assert len(server.bot_api.methods("deleteMessage")) == 1, "the PIN message deleted"
     backend.close()
 

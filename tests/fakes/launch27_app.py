@@ -1,4 +1,4 @@
-"""The bot as Heroku runs it (the Procfile's gunicorn) with BOOKING_BACKEND=launch27 against a
+"""The bot as Heroku runs it (the Procfile's server) with BOOKING_BACKEND=launch27 against a
 local Launch27 server, plus the fake Bot API, for end-to-end tests."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def procfile_command() -> str:
 
 @contextmanager
 def bot_on_launch27(api: str, redis_url: str, logs: Path) -> Iterator[BotOnLaunch27]:
-    """gunicorn serving the bot on Launch27's `api` (customer | legacy); PYTHONPATH is passed
+    """The Procfile's server serving the bot on Launch27's `api` (customer | legacy); PYTHONPATH is passed
     on, so the code under test is the one served."""
     fake = FakeLaunch27(Launch27Platform()).start()
     bot_api = FakeBotApi().start()
@@ -89,7 +89,7 @@ def bot_on_launch27(api: str, redis_url: str, logs: Path) -> Iterator[BotOnLaunc
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    log_path = logs / f"gunicorn-{api}.log"
+    log_path = logs / f"server-{api}.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
         ["bash", "-c", "exec " + procfile_command()],
@@ -104,7 +104,7 @@ def bot_on_launch27(api: str, redis_url: str, logs: Path) -> Iterator[BotOnLaunc
     try:
         for _ in range(300):
             if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {log_path.read_text()}")
+                raise RuntimeError(f"the server exited: {log_path.read_text()}")
             try:
                 if http.get(f"{url}/healthz").status_code == 200:
                     break
@@ -112,7 +112,7 @@ def bot_on_launch27(api: str, redis_url: str, logs: Path) -> Iterator[BotOnLaunc
                 pass
             time.sleep(0.05)
         else:
-            raise RuntimeError("gunicorn did not become healthy")
+            raise RuntimeError("the server did not become healthy")
         yield BotOnLaunch27(api, url, fake, bot_api, http)
     finally:
         http.close()

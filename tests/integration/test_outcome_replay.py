@@ -73,7 +73,8 @@ def test_a_late_cancel_that_outlived_its_lock_is_replayed_with_the_fee(
     chat: Chat, slow: SlowBackend, backend, clock
 ) -> None:
     late = late_booking(backend, clock)
-    assert "late cancellation fee of £15.00" in chat.send(f"CANCEL {late.id}")
+    assert "yes, cancel it" in chat.send(f"CANCEL {late.id}").lower()  # asked first
+    assert "late cancellation fee of £15.00" in chat.send("YES")
     asked = slow.calls["cancel_booking"]  # asking for the fee is a call too
 
     first = chat.send("YES", delivery_id="SM-cancel")  # this answer is lost on the way back
@@ -103,6 +104,7 @@ def test_a_retry_arriving_while_the_first_run_is_still_going_gets_its_answer(
 ) -> None:
     late = late_booking(backend, clock)
     chat.send(f"CANCEL {late.id}")
+    assert "late cancellation fee of £15.00" in chat.send("YES")
     asked = slow.calls["cancel_booking"]
     answers: list[str] = []
     first = threading.Thread(target=lambda: answers.append(chat.send("YES", delivery_id="SM-x")))

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from benchmarks.floor_app import SECRET_HEADER, create_app
-from tests.conftest import REDIS_TEST_URL
+from tests.conftest import REDIS_TEST_URL, forget_floor_keys
 
 SECRET = "floor-secret"
 
@@ -18,7 +18,9 @@ SECRET = "floor-secret"
 def floor(real_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
-    return create_app().test_client()
+    forget_floor_keys(real_redis)
+    yield create_app().test_client()
+    forget_floor_keys(real_redis)
 
 
 def update(chat_id: int, press: bool = False) -> dict:

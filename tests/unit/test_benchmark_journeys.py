@@ -12,7 +12,7 @@ import redis
 from benchmarks.floor_app import create_app
 from benchmarks.journeys import SmsChat, Target, TelegramChat, run_chat
 from benchmarks.seed import TELEGRAM_LOGINS, sms_login
-from tests.conftest import REDIS_TEST_URL
+from tests.conftest import REDIS_TEST_URL, forget_floor_keys
 
 SECRET = "floor-secret"
 
@@ -21,8 +21,10 @@ SECRET = "floor-secret"
 def http(real_redis: redis.Redis, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    forget_floor_keys(real_redis)
     with httpx.Client(transport=httpx.WSGITransport(app=create_app())) as client:
         yield client
+    forget_floor_keys(real_redis)
 
 
 def target(bot_replies: bool) -> Target:

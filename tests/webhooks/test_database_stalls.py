@@ -104,7 +104,7 @@ def test_reads_answer_and_a_blocked_cancel_is_503_then_retried_once(
     booking_id = far_booking(backend, clock)
     sms.send(PHONE, "hi")
     assert "BOOKINGS" in sms.send(PHONE, "1234").upper()
-    cancel = sms_params(PHONE, f"CANCEL {booking_id}", sid=new_sid())
+    cancel = sms_params(PHONE, "YES", sid=new_sid())
 
     with lock_for(database_url, how) as lock:
         listing = timed("read (BOOKINGS)", lambda: sms.post(sms_params(PHONE, "BOOKINGS")))
@@ -112,6 +112,8 @@ def test_reads_answer_and_a_blocked_cancel_is_503_then_retried_once(
         health = timed("/healthz", lambda: client.get("/healthz"))
         assert health.status_code == 200 and health.get_json()["backend"] == "ok"
         assert TIMES["/healthz"] < HEALTH_BOUND
+        asked_first = sms.send(PHONE, f"CANCEL {booking_id}")  # a read: answered as usual
+        assert "yes, cancel it" in asked_first.lower()
 
         refused = timed("cancel (write)", lambda: sms.post(cancel))
         assert refused.status_code == 503 and refused.headers["Retry-After"]

@@ -66,7 +66,7 @@ def test_login_list_and_a_button_press(telegram, user, bot_api, runtime):
 
     listing = telegram.send(user.text("/bookings"))
     lines = listing["text"].split("\n")
-    assert lines[0] == "Your bookings, newest first:"
+    assert lines[0] == "Your bookings, soonest first:"
     assert lines[1].startswith("1. #")
     numbered = buttons(listing)
     assert [b["text"] for b in numbered] == [str(n) for n in range(1, len(numbered) + 1)]
