@@ -1,4 +1,4 @@
-"""Telegram: updates → Incoming, and Replies → Bot API method payloads (HTML parse mode).
+"""Telegram: updates → Incoming, and Replies → Bot API method payloads (plain text).
 
 Pure translation: no HTTP here. The webhook decides which payload rides in its response body and
 which it sends through the Bot API itself.
@@ -6,7 +6,6 @@ which it sends through the Bot API itself.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -239,8 +238,8 @@ def callback_query_id(update: Update) -> str | None:
 def render_methods(
     replies: list[Reply], incoming: Incoming, *, callback_query_id: str | None = None
 ) -> list[dict[str, Any]]:
-    """Bot API calls in the order they must happen. Customer text is HTML-escaped; button
-    labels are not, as Telegram shows them verbatim."""
+    """Bot API calls in the order they must happen. Texts go as plain text (no `parse_mode`), so
+    whatever a customer typed is shown exactly as typed and can never become markup."""
     chat_id = _chat_id(incoming.conversation)
     methods: list[dict[str, Any]] = []
     if callback_query_id:
@@ -265,12 +264,7 @@ def _send_messages(reply: Reply, chat_id: int | str) -> list[dict[str, Any]]:
             return []
         text = "Please choose:"
     chunks = split_text(text)
-    methods = [
-        {"method": "sendMessage", "chat_id": chat_id, "text": html.escape(chunk, quote=False)}
-        for chunk in chunks
-    ]
-    for method in methods:
-        method["parse_mode"] = "HTML"
+    methods = [{"method": "sendMessage", "chat_id": chat_id, "text": chunk} for chunk in chunks]
     methods[-1]["reply_markup"] = _markup(reply, as_numbers=listed)
     return methods
 

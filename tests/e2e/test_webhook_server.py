@@ -169,7 +169,7 @@ def test_telegram_login_and_list(server):
     user = TelegramUser(user_id=8100, start=81)
     server.bot_api.reset()
     welcome = server.telegram(user.text("/start")).json()
-    assert "Demo Cabs &amp; Cleaning" in welcome["text"]
+    assert "Demo Cabs & Cleaning" in welcome["text"]
     assert server.telegram(user.text("+44 7700 900123")).json()["method"] == "sendMessage"
 
     menu = server.telegram(user.text(ALEX_PIN))

@@ -114,8 +114,7 @@ def test_one_reply_is_one_html_send_message():
         {
             "method": "sendMessage",
             "chat_id": 5150,
-            "text": 'Fish &amp; &lt;Chips&gt; "now"',
-            "parse_mode": "HTML",
+            "text": 'Fish & <Chips> "now"',
             "reply_markup": {"remove_keyboard": True},
         }
     ]
@@ -142,7 +141,7 @@ def test_long_labels_are_listed_in_the_text_with_short_numbered_buttons():
     [method] = render_methods([Reply("Your bookings:", options)], TG)
     lines = method["text"].split("\n")
     assert lines[0] == "Your bookings:"
-    assert lines[1] == "1. #101 Booked, Thu 1 Dec 10:00, Standard clean &amp; more"
+    assert lines[1] == "1. #101 Booked, Thu 1 Dec 10:00, Standard clean & more"
     assert lines[7] == "7. Menu"
     rows = method["reply_markup"]["inline_keyboard"]
     assert [[b["text"] for b in row] for row in rows] == [["1", "2", "3", "4"], ["5", "6", "7"]]

@@ -37,7 +37,7 @@ def test_the_bot_api_docs_own_start_example_is_answered(telegram, bot_api, runti
     welcome = telegram.send(DOCS_START)
     assert welcome["method"] == "sendMessage"
     assert welcome["chat_id"] == 1111111
-    assert "Welcome to Demo Cabs &amp; Cleaning." in welcome["text"]
+    assert "Welcome to Demo Cabs & Cleaning." in welcome["text"]
 
 
 def test_an_old_button_press_is_answered_and_read(telegram, runtime):

@@ -40,8 +40,8 @@ def test_login_list_and_a_button_press(telegram, user, bot_api, runtime):
     welcome = telegram.send(user.text("/start"))
     assert welcome["method"] == "sendMessage"
     assert welcome["chat_id"] == user.chat_id
-    assert welcome["parse_mode"] == "HTML"
-    assert "Welcome to Demo Cabs &amp; Cleaning." in welcome["text"]  # the & is escaped
+    assert "parse_mode" not in welcome  # plain text: nothing the customer types is markup
+    assert "Welcome to Demo Cabs & Cleaning." in welcome["text"]
     assert welcome["reply_markup"]["keyboard"] == [
         [{"text": "Share my phone number", "request_contact": True}]
     ]
@@ -95,11 +95,11 @@ def test_the_customers_own_shared_contact_logs_in_but_not_someone_elses(telegram
     assert "you're logged in" in telegram.send(user.text("1234"))["text"]
 
 
-def test_customer_text_is_html_escaped(telegram, user):
+def test_customer_text_is_sent_back_as_plain_text(telegram, user):
     log_in(telegram, user)
     answer = telegram.send(user.text("CANCEL <b>&x</b>"))
-    assert "<b>" not in answer["text"]
-    assert "&lt;b&gt;&amp;x&lt;/b&gt;" in answer["text"]
+    assert "parse_mode" not in answer  # shown exactly as typed, never rendered as markup
+    assert "&lt;" not in answer["text"]
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong-secret", WEBHOOK_SECRET + "x"])
@@ -213,7 +213,7 @@ def test_earlier_messages_go_out_before_the_last_rides_in_the_body(
     assert [(c.method, c.params.get("text")) for c in bot_api.calls] == [
         ("deleteMessage", None),
         ("sendMessage", "first"),
-        ("sendMessage", "second &amp; more"),
+        ("sendMessage", "second & more"),
     ]
 
 
