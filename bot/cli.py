@@ -148,11 +148,24 @@ def run_shell(args: argparse.Namespace, settings: Settings) -> int:
         runtime.close()
 
 
+def channels_notice(settings: Settings) -> str | None:
+    """What `serve` says at start when no channel would answer a customer."""
+    if settings.telegram_bot_token or settings.twilio_auth_token:
+        return None
+    return (
+        "no channel is configured, so only /healthz answers: set TELEGRAM_BOT_TOKEN and "
+        "TELEGRAM_WEBHOOK_SECRET for Telegram, or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN for "
+        "SMS and WhatsApp (`booking-bot shell` chats without either)"
+    )
+
+
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from werkzeug.serving import run_simple
 
     from webhooks.app import create_app
 
+    if notice := channels_notice(settings):
+        print(f"booking-bot: {notice}", file=sys.stderr)
     # The settings already read, so the app and the rest of the command agree on them.
     run_simple(args.host, args.port, create_app(settings), threaded=True)
     return 0
