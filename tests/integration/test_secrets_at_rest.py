@@ -93,14 +93,42 @@ def test_a_session_no_key_opens_starts_over_logged_out(any_redis, backend, clock
 
 
 def test_without_secrets_key_a_token_is_refused_naming_the_setting(
-    any_redis, backend, clock
+    real_redis, backend, clock
 ) -> None:
-    runtime = runtime_with(any_redis, backend, clock, None)
+    runtime = runtime_with(real_redis, backend, clock, None)
     session = Session(state="menu", customer={"id": "1", "name": "Alex", "token": TOKEN})
     with pytest.raises(SecretsKeyMissing, match="SECRETS_KEY"):
         runtime.store.save("sms:1", session)
     runtime.store.save("sms:2", Session(state="menu", customer={"id": "2", "name": "Sam"}))
     assert runtime.store.load("sms:2").logged_in, "a customer without a token needs no key"
+
+
+def test_the_in_process_store_seals_tokens_with_a_key_of_its_own(
+    memory_redis, backend, clock
+) -> None:
+    runtime = runtime_with(memory_redis, backend, clock, None)
+    runtime.store.save(
+        "sms:1", Session(state="menu", customer={"id": "1", "name": "A", "token": TOKEN})
+    )
+    assert runtime.store.load("sms:1").get_customer().token == TOKEN
+    assert not [k for k in memory_redis.keys("*") if TOKEN.encode() in (memory_redis.get(k) or b"")]
+
+
+def test_a_platform_backend_without_secrets_key_refuses_to_start_naming_it(real_redis) -> None:
+    from bot.config import Settings
+    from bot.runtime import build_runtime
+
+    class Platform:
+        name = "launch27"
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    platform = Platform()
+    with pytest.raises(ValueError, match="SECRETS_KEY is required with BOOKING_BACKEND=launch27"):
+        build_runtime(Settings(), redis_client=real_redis, backend=platform)
+    assert platform.closed
 
 
 def test_a_malformed_key_names_the_setting(any_redis, backend, clock) -> None:
