@@ -98,6 +98,14 @@ class MemoryKeyspace:
             value = self.read(key)
         return None if value is None else repr(value).encode()
 
+    def pttl(self, key: str) -> int:
+        """Milliseconds left, -1 without expiry, -2 when missing (as Redis answers)."""
+        with self.lock:
+            if self.read(key) is None:
+                return -2
+            expires = self._values[key][1]
+        return -1 if expires is None else int((expires - time.monotonic()) * 1000)
+
     def zcard(self, key: str) -> int:
         with self.lock:
             return len(self.read(key) or ())

@@ -82,7 +82,8 @@ class OAuthRequests:
         self.cipher = cipher
         self.prefix = prefix
         self.clock = clock
-        self._take = client.register_script(_TAKE)
+        # The in-process store (no REDIS_URL) has no Lua: there one lock makes taking atomic.
+        self._take = client.register_script(_TAKE) if hasattr(client, "register_script") else None
 
     def request_key(self, request_token: str) -> str:
         return f"{self.prefix}:oauth-request:{{{request_token}}}"
@@ -115,6 +116,9 @@ class OAuthRequests:
         )
         milliseconds = max(1, int(ttl * 1000))
         key = self.request_key(authorization.request_token)
+        if self._take is None:
+            self._save_in_process(conversation, key, authorization.request_token, payload, ttl)
+            return pending
         try:
             pipe = self.client.pipeline(transaction=False)
             pipe.hset(key, mapping={"conversation": conversation, "payload": payload})
@@ -139,8 +143,12 @@ class OAuthRequests:
         given) made for another conversation, in which case it is left for its own."""
         if not request_token:
             return None
+        key = self.request_key(request_token)
         try:
-            found = self._take(keys=[self.request_key(request_token)], args=[conversation or ""])
+            if self._take is None:
+                found = self._take_in_process(key, conversation or "")
+            else:
+                found = self._take(keys=[key], args=[conversation or ""])
         except redis.RedisError as exc:
             raise StoreUnavailable(str(exc)) from exc
         if found == 0:
@@ -182,6 +190,27 @@ class OAuthRequests:
             ttl_seconds=left,
         )
         return True
+
+    def _save_in_process(
+        self, conversation: str, key: str, request_token: str, payload: str, ttl: float
+    ) -> None:
+        with self.client.lock:
+            earlier = self.client.read(self.conversation_key(conversation))
+            if earlier and earlier != request_token:
+                self.client.remove(self.request_key(earlier))
+            self.client.write(key, (conversation, payload), ttl)
+            self.client.write(self.conversation_key(conversation), request_token, ttl)
+
+    def _take_in_process(self, key: str, conversation: str) -> list | int | None:
+        with self.client.lock:
+            record = self.client.read(key)
+            if record is None:
+                return None
+            owner, payload = record
+            if conversation and owner != conversation:
+                return 0
+            self.client.remove(key)
+            return [owner, payload]
 
     def _seal(self, text: str) -> str:
         if self.cipher is None:
