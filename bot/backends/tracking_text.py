@@ -51,6 +51,26 @@ def describe_deliveries(
     return "\n".join(lines)
 
 
+def delivery_line(tracking: Tracking, now: datetime, tz: ZoneInfo) -> str:
+    """One delivery in a list of them: "On the way, 4 stops away, around 14:05"."""
+    if tracking.completed_at is not None:
+        return f"Delivered {_day_and_time(tracking.completed_at, now, tz)}"
+    if tracking.status in ("delivered", "completed"):
+        return "Delivered"
+    if tracking.status == "not delivered":
+        return "Not delivered"
+    if tracking.status == "cancelled":
+        return "Cancelled"
+    parts = ["On the way"]
+    if tracking.stops_ahead is not None:
+        parts.append("next stop" if tracking.stops_ahead == 0 else _stops(tracking.stops_ahead))
+    if tracking.eta is not None:
+        local = tracking.eta.astimezone(tz)
+        soon = tracking.eta - now <= SOON
+        parts.append(f"around {local:%H:%M}" if soon else _day_and_time(tracking.eta, now, tz))
+    return ", ".join(parts)
+
+
 def _stops(stops_ahead: int | None) -> str:
     if stops_ahead is None:
         return "on the way"

@@ -26,7 +26,8 @@ def show(turn: Turn) -> list[Reply]:
     return show_page(turn, 0)
 
 
-def show_page(turn: Turn, offset: int) -> list[Reply]:
+def show_page(turn: Turn, offset: int, after_the_end: bool = False) -> list[Reply]:
+    """`after_the_end`: MORE on the last page of a list (the next list, or the top again)."""
     found = turn.backend.recent_bookings(turn.customer, limit=listing.LIMIT)
     if not found:
         turn.session.listed = []
@@ -38,7 +39,10 @@ def show_page(turn: Turn, offset: int) -> list[Reply]:
     extra = (Option("Past", "PAST"),) if before and items is ahead else ()
     turn.goto(State.BOOKINGS)
     title = header(items is before)
-    page = listing.show_page(turn, items, title, offset=offset, extra=extra)
+    starts_over = after_the_end and (items is ahead or not ahead)
+    page = listing.show_page(
+        turn, items, title, offset=offset, extra=extra, found=len(found), starts_over=starts_over
+    )
     turn.session.data["past"] = items is before
     turn.session.data["total"] = len(items)
     return [page]
@@ -60,7 +64,7 @@ def more(turn: Turn) -> list[Reply]:
     shown_all = turn.session.list_next >= turn.session.data.get("total", 0)
     if shown_all:
         turn.session.data["past"] = not turn.session.data.get("past")
-        return show_page(turn, 0)
+        return show_page(turn, 0, after_the_end=True)
     return show_page(turn, turn.session.list_next)
 
 

@@ -70,32 +70,68 @@ def show_page(
     *,
     offset: int = 0,
     extra: tuple[Option, ...] = (),
+    found: int | None = None,
+    starts_over: bool = False,
 ) -> Reply:
-    """The page of `items` from `offset`, as many as the channel takes; remembers it."""
-    if offset >= len(items):
+    """The page of `items` from `offset`, as many as the channel takes; remembers it.
+
+    Paging past the end starts over at the top (`starts_over` says the caller did so); from a
+    platform that keeps only its last `history_limit` bookings, it then says so when the
+    platform answered that many (`found`, the whole list's length when not given)."""
+    tz, compact = turn.settings.tz, turn.profile.pays_per_segment
+    entries = [Option(line(b, tz, compact), b.id) for b in items]
+    found = len(items) if found is None else found
+    return show_entries(
+        turn, entries, header, offset=offset, extra=extra, found=found, starts_over=starts_over
+    )
+
+
+def show_entries(
+    turn: Turn,
+    entries: list[Option],
+    header: Callable[[int, int, int], str],
+    *,
+    offset: int = 0,
+    extra: tuple[Option, ...] = (),
+    found: int | None = None,
+    starts_over: bool = False,
+) -> Reply:
+    """`show_page` for any list: one option (label, reference) per entry. Only a list of
+    bookings (`found` given) says that the platform keeps just its last ones."""
+    if offset >= len(entries):
+        starts_over = starts_over or offset > 0
         offset = 0
+    note = history_note(turn, found) if starts_over and found is not None else None
     profile = turn.profile
-    tz = turn.settings.tz
-    count = min(profile.list_page, len(items) - offset)
+    count = min(profile.list_page, len(entries) - offset)
     while True:
-        chunk = items[offset : offset + count]
-        options = [Option(line(b, tz, profile.pays_per_segment), b.id) for b in chunk]
-        more = offset + count < len(items)
+        chunk = entries[offset : offset + count]
+        options = list(chunk)
+        more = offset + count < len(entries)
         if more:
             options.append(Option("More", "MORE"))
         options += [*extra, Option("Menu", "MENU")]
-        page = Reply(header(offset + 1, offset + len(chunk), len(items)), tuple(options))
+        title = header(offset + 1, offset + len(chunk), len(entries))
+        page = Reply(f"{note}\n{title}" if note else title, tuple(options))
         if count == 1 or profile.fits(as_text(page), RESERVE):
             break
         count -= 1
-    turn.session.listed = [b.id for b in chunk]
+    turn.session.listed = [o.value for o in chunk]
     turn.session.list_offset = offset
     turn.session.list_next = offset + len(chunk)
     turn.session.data["page"] = {
-        "header": page.text,
+        "header": title,
         "options": [[o.label, o.value] for o in page.options],
     }
     return page
+
+
+def history_note(turn: Turn, found: int) -> str | None:
+    """Said on paging past the end of a list the platform cut short (Gazoop: its last 25)."""
+    limit = getattr(turn.backend, "history_limit", None)
+    if limit and found >= limit:
+        return f"Only your last {limit} bookings can be shown."
+    return None
 
 
 def shown_again(turn: Turn, fallback: str) -> Reply:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.backends.protocol import Tracking
-from bot.backends.tracking_text import describe_deliveries, describe_delivery
+from bot.backends.tracking_text import delivery_line, describe_deliveries, describe_delivery
 from bot.channels.sms import is_gsm7
 
 LONDON = ZoneInfo("Europe/London")
@@ -108,3 +108,21 @@ def test_every_text_fits_sms_without_switching_to_ucs2() -> None:
         )
     ]
     assert all(is_gsm7(text) and len(text) <= 160 for text in texts)
+
+
+@pytest.mark.parametrize(
+    ("tracking", "line"),
+    [
+        (on_the_way(12), "On the way, 4 stops away, around 14:05"),
+        (on_the_way(3, stops=0), "On the way, next stop, around 13:56"),
+        (on_the_way(60 * 20), "On the way, 4 stops away, tomorrow at 09:53"),
+        (on_the_way(None, stops=None), "On the way"),
+        (
+            Tracking("wp", "delivered", completed_at=NOW - timedelta(hours=20)),
+            "Delivered yesterday at 17:53",
+        ),
+        (Tracking("wp", "not delivered"), "Not delivered"),
+    ],
+)
+def test_a_delivery_in_a_list_is_one_short_line(tracking: Tracking, line: str) -> None:
+    assert delivery_line(tracking, NOW, LONDON) == line
