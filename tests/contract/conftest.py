@@ -53,6 +53,10 @@ class Platform:
     clock: Clock
     names_late_fee: bool = True
     """False where the platform's late question names no fee (Launch27 legacy's 406)."""
+    names_customer: bool = True
+    """False where logging in tells nothing of the customer but the login (Gazoop)."""
+    prices: bool = True
+    """False where bookings come without a price (Gazoop)."""
     faults: dict[str, Callable[[], AbstractContextManager[BookingBackend]]] = field(
         default_factory=dict
     )
@@ -61,7 +65,8 @@ class Platform:
     change_late_fee: Callable[[], None] | None = None
     """Makes the platform's late fee differ from the one shown (None: a stale fee is used)."""
     revoke: Callable[[Customer], None] | None = None
-    """Makes the platform refuse this customer's token (401); None: no platform sessions."""
+    """Makes the platform refuse this customer's token (401) or, where the secret goes with
+    every call (Gazoop), changes it (`secret` is then the new one); None: no platform sessions."""
     customer: Customer | None = None
 
     def login(self) -> Customer:
@@ -248,8 +253,86 @@ def launch27(api: str) -> Callable[[Clock], Iterator[Platform]]:
     return make
 
 
+# --- Gazoop, against the local server (list only) ---------------------------------------------
+
+
+def gazoop(clock: Clock, http: httpx.Client) -> Iterator[Platform]:
+    """30 rides a day apart, the newest 3 days ahead: Gazoop answers the newest 25 (a platform
+    declaring a `history_limit` holds more bookings than it)."""
+    from bot.backends.gazoop import GazoopBackend
+    from bot.deadline import deadline
+    from tests.fakes.gazoop_server import FakeGazoop, rides
+
+    phone, pin = "447700900123", "1234"
+    tz = Settings().tz
+    fake = FakeGazoop().start()
+    newest = clock.now.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
+    account = fake.add_account(phone, pin, rides(newest + timedelta(days=3), 30, timedelta(1)))
+
+    def backend_at(url: str) -> GazoopBackend:
+        return GazoopBackend(url, tz=tz, clock=clock, client=http)
+
+    backend = backend_at(fake.url)
+    listed = backend.recent_bookings(backend.login(phone, pin))
+    booked = sorted((b for b in listed if b.status.value == "booked"), key=lambda b: b.start)
+    ahead = [b.id for b in booked if b.start > clock.now]
+    before = [b.id for b in booked if b.start < clock.now]
+
+    def knob(**settings: Any) -> Callable[[], AbstractContextManager[BookingBackend]]:
+        @contextmanager
+        def broken() -> Iterator[BookingBackend]:
+            for name, value in settings.items():
+                setattr(fake, name, value)
+            try:
+                if fake.delay:
+                    with deadline(FAST_READ * 2):  # the message's budget cuts the slow read
+                        yield backend
+                else:
+                    yield backend
+            finally:
+                fake.fault, fake.delay = None, 0.0
+
+        return broken
+
+    @contextmanager
+    def refused() -> Iterator[BookingBackend]:
+        closed = backend_at(f"http://127.0.0.1:{closed_port()}")
+        try:
+            yield closed
+        finally:
+            closed.close()
+
+    platform = Platform(
+        name="gazoop",
+        backend=backend,
+        identifier=phone,
+        secret=pin,
+        wrong_secret="9999",
+        ids=Scenario(late=ahead[0], recurring=ahead[-1], plain=ahead[-1], past=before[-1]),
+        clock=clock,
+        names_customer=False,
+        prices=False,
+        faults={
+            "timeout": knob(delay=FAST_READ * 4),
+            "5xx": knob(fault="503"),
+            "refused": refused,
+            "non_json": knob(fault="non_json"),
+            "wrong_shape": knob(fault="wrong_shape"),
+        },
+    )
+
+    def change_pin(customer: Customer) -> None:
+        account.pin = platform.secret = "5678"
+
+    platform.revoke = change_pin
+    yield platform
+    backend.close()
+    fake.stop()
+
+
 PLATFORMS: dict[str, Callable[[Clock, httpx.Client], Iterator[Platform]]] = {
     "builtin": builtin,
+    "gazoop": gazoop,
     "launch27-customer": launch27("customer"),
     "launch27-legacy": launch27("legacy"),
 }
