@@ -17,15 +17,24 @@ SOON = timedelta(hours=3)
 NOT_SURE_OF_LOCATION = "We're not yet sure of your exact location, so the driver may call you."
 
 
+_COMPLETED = ("Your delivery has been completed.", "Delivered")
+FINISHED = {
+    "delivered": _COMPLETED,
+    "completed": _COMPLETED,
+    "not delivered": (
+        "Your delivery could not be made. Please get in touch to arrange another.",
+        "Not delivered",
+    ),
+    "cancelled": ("Your delivery was cancelled.", "Cancelled"),
+}
+"""A finished delivery's status -> what is said of it alone, and as a line of a list."""
+
+
 def describe_delivery(tracking: Tracking, now: datetime, tz: ZoneInfo) -> str:
     if tracking.completed_at is not None:
         return f"Your delivery was completed {_day_and_time(tracking.completed_at, now, tz)}."
-    if tracking.status in ("delivered", "completed"):
-        return "Your delivery has been completed."
-    if tracking.status == "not delivered":
-        return "Your delivery could not be made. Please get in touch to arrange another."
-    if tracking.status == "cancelled":
-        return "Your delivery was cancelled."
+    if tracking.status in FINISHED:
+        return FINISHED[tracking.status][0]
     text = f"Your delivery is {_stops(tracking.stops_ahead)}"
     if tracking.eta is not None:
         text += f", {_eta(tracking.eta, now, tz)}"
@@ -55,12 +64,8 @@ def delivery_line(tracking: Tracking, now: datetime, tz: ZoneInfo) -> str:
     """One delivery in a list of them: "On the way, 4 stops away, around 14:05"."""
     if tracking.completed_at is not None:
         return f"Delivered {_day_and_time(tracking.completed_at, now, tz)}"
-    if tracking.status in ("delivered", "completed"):
-        return "Delivered"
-    if tracking.status == "not delivered":
-        return "Not delivered"
-    if tracking.status == "cancelled":
-        return "Cancelled"
+    if tracking.status in FINISHED:
+        return FINISHED[tracking.status][1]
     parts = ["On the way"]
     if tracking.stops_ahead is not None:
         parts.append("next stop" if tracking.stops_ahead == 0 else _stops(tracking.stops_ahead))
