@@ -35,10 +35,7 @@ log = logging.getLogger(__name__)
 
 FALLBACK = "Send the number of the booking to track, or MENU."
 NO_DELIVERIES = "No deliveries found for you."
-TRACKING_DOWN = (
-    "Sorry, I can't see where deliveries are just now. Nothing has changed with your delivery: "
-    "please try again in a few minutes."
-)
+TRACKING_DOWN = "Sorry, I can't check where your delivery is just now. Please try again later."
 
 
 def start(turn: Turn) -> list[Reply]:

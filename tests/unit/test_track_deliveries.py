@@ -115,7 +115,7 @@ def test_a_rejected_api_key_is_logged_for_the_operator_and_the_customer_hears_ki
     sms.login()
     with caplog.at_level(logging.WARNING):
         answer = sms.send("TRACK")
-    assert answer.startswith("Sorry, I can't see where deliveries are just now.")
+    assert answer.startswith("Sorry, I can't check where your delivery is just now.")
     assert "What would you like" in answer
     assert "401" not in answer and "key" not in answer.lower()
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
