@@ -172,7 +172,7 @@ def test_sms_track_says_stops_and_eta_then_an_unsure_location_then_none(
 ) -> None:
     phone = "447700900611"
     journey.gazoop.add_account(phone, PIN)
-    eta = datetime.now(UTC) + timedelta(minutes=12)
+    eta = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=12)
     customer = journey.foxtrot.add_customer(phone, waypoint("wp-1", phone, eta=eta, ahead=4))
     sender = f"+{phone}"
     journey.bot.sms(sender, "hi")
@@ -193,7 +193,7 @@ def test_telegram_track_lists_deliveries_and_says_when_one_was_completed(
 ) -> None:
     phone = "447700900612"
     journey.gazoop.add_account(phone, PIN)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(microsecond=0)
     eta, done = now + timedelta(minutes=30), now - timedelta(hours=1)
     customer = journey.foxtrot.add_customer(
         phone,
