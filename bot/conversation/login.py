@@ -339,9 +339,16 @@ def on_link(turn: Turn) -> list[Reply]:
         return [hidden(turn, locked_text(turn, until))]
     try:
         customer = finish_with_code(turn.links, backend, turn.incoming.key, verifier)
-    except (NoPendingLink, LoginExpired):
+    except NoPendingLink:
         [again] = start_link(turn, [])
         return [hidden(turn, f"That link has expired, so here is a new one. {again.text}")]
+    except LoginExpired:  # car2go let the link go (expired, or access not granted on its page)
+        [again] = start_link(turn, [])
+        return [
+            hidden(
+                turn, f"That code wasn't accepted for this link. Here is a new one: {again.text}"
+            )
+        ]
     except InvalidCredentials:
         return [hidden(turn, f"That code didn't work. {prompt_link(turn).text}")]
     turn.lockout.clear(identities)
