@@ -53,6 +53,8 @@ ABOUT = "I can show, book and cancel your bookings once you're logged in."
 
 
 def secret_word(turn: Turn) -> str:
+    if turn.backend.login_method.kind == "link":
+        return "code"
     return "password" if turn.backend.login_method.secret == "password" else "PIN"
 
 

@@ -251,6 +251,20 @@ def test_link_login_sends_the_link_and_takes_the_typed_code(
     assert "secrets" not in tg.session.data
 
 
+def test_typed_codes_count_against_the_bots_own_attempt_limit(
+    any_redis, backend, settings, clock
+) -> None:
+    link = LinkBackend(backend)
+    tg = chat_on(any_redis, link, settings, clock, "telegram")
+    tg.send("/start")
+    for _ in range(5):
+        assert "That code didn't work." in tg.send("guess")
+    assert "Too many wrong codes." in tg.send("V3R1F")
+    assert len(link.finished) == 5  # the sixth was never tried
+    clock.advance(minutes=16)
+    assert "You're connected, Alex." in tg.send("V3R1F")
+
+
 def test_a_link_used_up_elsewhere_gets_a_new_one_when_the_code_is_typed(
     any_redis, backend, settings, clock
 ) -> None:
