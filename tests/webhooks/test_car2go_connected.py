@@ -17,7 +17,7 @@ from tests.fakes.car2go_server import FakeCar2go, settings_for
 from tests.fakes.twilio import OUR_NUMBER
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.fakes.updates import TelegramUser
-from tests.webhooks.conftest import SmsPoster, TelegramPoster
+from tests.webhooks.conftest import BOTH_STORES, SmsPoster, TelegramPoster
 from webhooks.app import create_app
 
 LINK = re.compile(r"(https?://\S+/api/authorize\?oauth_token=[\w-]+)")
@@ -75,7 +75,10 @@ def come_back(app: Flask, link_text: str) -> str:
     return page.get_data(as_text=True)
 
 
-def test_a_telegram_chat_is_told_by_the_bot_api_and_carries_on(app, client, bot_api, runtime):
+@BOTH_STORES
+def test_a_telegram_chat_is_told_by_the_bot_api_and_carries_on(
+    app, client, bot_api, runtime, car2go
+):
     user = TelegramUser(user_id=5150)
     asked = TelegramPoster(client).send(user.text("/bookings"))["text"]
     assert "You're connected" in come_back(app, asked)
@@ -83,7 +86,13 @@ def test_a_telegram_chat_is_told_by_the_bot_api_and_carries_on(app, client, bot_
     assert told.params["chat_id"] == user.chat_id
     assert told.params["text"].startswith("You're connected, Max.")
     assert "no bookings yet" in told.params["text"]  # what it asked before connecting
-    assert runtime.store.load(f"telegram:{user.chat_id}").logged_in
+    key = f"telegram:{user.chat_id}"
+    session = runtime.store.load(key)
+    assert session.logged_in
+    token, secret = session.customer["token"], session.customer["token_secret"]
+    assert token in car2go.access_tokens  # the access car2go granted
+    stored = runtime.redis.get(runtime.store.keys.session(key))
+    assert token.encode() not in stored and secret.encode() not in stored  # sealed at rest
 
 
 def test_an_sms_chat_is_told_through_twilio_from_the_number_it_wrote_to(app, client, twilio_api):
@@ -109,3 +118,18 @@ def test_the_callback_route_is_served_on_car2go_only(settings, runtime, backend)
     builtin = replace(settings, booking_backend="builtin")
     other = create_app(builtin, runtime)
     assert other.test_client().get("/oauth/car2go/callback").status_code == 404
+
+
+@BOTH_STORES
+def test_a_pending_link_is_kept_sealed_for_the_chat_that_asked(client, runtime, car2go):
+    asked = TelegramPoster(client).send(TelegramUser(user_id=5151).text("/start"))["text"]
+    token = LINK.search(asked).group(1).rsplit("=", 1)[1]
+    secret = car2go.request_tokens[token].secret
+    key = runtime.links.request_key(token)
+    if hasattr(runtime.redis, "hget"):
+        owner, payload = runtime.redis.hget(key, "conversation"), runtime.redis.hget(key, "payload")
+    else:
+        owner, payload = runtime.redis.read(key)
+    assert (owner.decode() if isinstance(owner, bytes) else owner) == "telegram:5151"
+    assert secret not in (payload.decode() if isinstance(payload, bytes) else payload)
+    assert secret not in runtime.store.load("telegram:5151").to_json()
