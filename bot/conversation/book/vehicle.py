@@ -29,7 +29,9 @@ from bot.conversation.turn import Turn, ask_again, to_menu
 from bot.messages import Option, Reply
 
 NEAREST = 5
-"""Cars offered at once: enough to choose from, few enough for two SMS segments."""
+"""Cars offered at once: enough to choose from."""
+NEAREST_SMS = 3
+"""Where every segment costs: three cars fit two SMS segments."""
 CAR = "car:"
 NO_WORDS = frozenset({"NO", "N", "NOPE", "CANCEL", "STOP", "NONE"})
 NEAR_WORDS = ("near ", "at ", "in ", "around ", "by ")
@@ -99,7 +101,9 @@ def offer(turn: Turn, near: str | tuple[float, float]) -> list[Reply]:
     if not isinstance(backend, VehicleSearch):
         return to_menu(turn, "Sorry, cars can't be reserved here.")
     said = near if isinstance(near, str) else "your location"
-    cars = backend.vehicles_near(near, limit=NEAREST)
+    cars = backend.vehicles_near(
+        near, limit=NEAREST_SMS if turn.profile.pays_per_segment else NEAREST
+    )
     if not cars:
         turn.goto(State.BOOK_NEAR)
         where = f"near {said}" if isinstance(near, str) else "within reach of your location"
