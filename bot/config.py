@@ -28,6 +28,9 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
+    twilio_api_url: str | None = None
+    """Twilio's REST API base for messages sent outside a webhook's answer (unset: Twilio's own,
+    https://api.twilio.com; tests point it at a local server)."""
     public_url: str | None = None
     log_level: str = "INFO"
     web_concurrency: int = 1
@@ -133,6 +136,7 @@ class Settings:
             telegram_api_url=(get("TELEGRAM_API_URL") or defaults.telegram_api_url).rstrip("/"),
             twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            twilio_api_url=(get("TWILIO_API_URL") or "").rstrip("/") or None,
             public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
             log_level=log_level,
             web_concurrency=number("WEB_CONCURRENCY", defaults.web_concurrency),

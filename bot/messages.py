@@ -29,6 +29,9 @@ class Incoming:
     has_media: bool = False
     edited: bool = False
     """An edit of a message sent earlier (Telegram `edited_message`), not a new message."""
+    to: str | None = None
+    """The business number the customer wrote to (Twilio `To`): where a later message to this
+    conversation is sent from (a car2go connection made through the callback)."""
 
     @property
     def key(self) -> str:

@@ -16,6 +16,7 @@ from bot.backends.protocol import BookingBackend
 from bot.config import Settings
 from bot.conversation.engine import Engine
 from bot.memory_store import MemoryKeyspace, MemorySessionStore
+from bot.oauth_requests import OAuthRequests
 from bot.redis_store import RedisSessionStore, connect_redis
 from bot.secret_box import SecretBox
 from bot.sessions import DRAFT_KEEP_SECONDS, Keys, SessionStore
@@ -36,6 +37,8 @@ class Runtime:
     store: SessionStore
     backend: BookingBackend
     engine: Engine
+    links: OAuthRequests
+    """Authorisation links waiting for customers (car2go), in the same store as the sessions."""
 
     def close(self) -> None:
         self.backend.close()
@@ -88,8 +91,9 @@ def build_runtime(
             f"SECRETS_KEY is required with BOOKING_BACKEND={backend.name}: platform tokens are "
             "kept in Redis encrypted with it (a Fernet key; comma-separated keys rotate)"
         )
+    keys = keys or keys_for(client)
     options = {
-        "keys": keys or keys_for(client),
+        "keys": keys,
         "secret_box": box,
         "record_ttl_seconds": max(settings.session_ttl_seconds, DRAFT_KEEP_SECONDS),
     }
@@ -98,5 +102,6 @@ def build_runtime(
         store = MemorySessionStore(client, **options)
     else:
         store = RedisSessionStore(client, **options)
-    engine = Engine(store, backend, settings, lockout=store.pin_lockout(), clock=clock)
-    return Runtime(settings, client, store, backend, engine)
+    links = OAuthRequests(client, cipher=box.cipher if box else None, prefix=keys.prefix)
+    engine = Engine(store, backend, settings, lockout=store.pin_lockout(), clock=clock, links=links)
+    return Runtime(settings, client, store, backend, engine, links)

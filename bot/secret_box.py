@@ -44,6 +44,11 @@ class SecretBox:
     def from_setting(cls, value: str | None) -> SecretBox | None:
         return cls(value) if value and value.strip() else None
 
+    @property
+    def cipher(self) -> MultiFernet:
+        """The keys themselves, for stores that seal whole records (pending OAuth links)."""
+        return self._fernet
+
     def seal(self, plaintext: str) -> str:
         return SEALED + self._fernet.encrypt(plaintext.encode()).decode()
 

@@ -9,13 +9,14 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.backends.protocol import BackendBusy
+from bot.backends.protocol import BackendBusy, LinkLogin
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.sessions import ConversationBusy, StoreUnavailable
-from webhooks import health, logs, telegram, twilio
+from webhooks import health, logs, oauth, telegram, twilio
 from webhooks.body import BodyLimit
 from webhooks.bot_api import BotApi
+from webhooks.connected import ChatConnector, TextSender
 from webhooks.resources import EXTENSION, Resources
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,23 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.register_blueprint(telegram.blueprint)
     app.register_blueprint(twilio.blueprint)
     app.register_blueprint(health.blueprint)
+    if settings.booking_backend == "car2go" and isinstance(runtime.backend, LinkLogin):
+        register_oauth_callback(app, settings, runtime, bot_api)
     register_error_handlers(app)
     return app
+
+
+def register_oauth_callback(
+    app: Flask, settings: Settings, runtime: Runtime, bot_api: BotApi | None
+) -> None:
+    """GET /oauth/car2go/callback: the customer comes back from car2go and the chat that asked
+    is connected and told so."""
+    assert isinstance(runtime.backend, LinkLogin)
+    texts = None
+    if settings.twilio_account_sid and settings.twilio_auth_token:
+        texts = TextSender(settings)
+    connector = ChatConnector(runtime.engine, bot_api, texts)
+    oauth.register(app, oauth.OAuthCallback(runtime.links, runtime.backend, connector))
 
 
 def require_shared_store(settings: Settings) -> None:

@@ -7,7 +7,7 @@ the verifier for the access token pair, hands the conversation key and Customer 
 `on_connected` (which keeps them in that chat's session and tells the chat "You're connected"),
 and shows the customer a small page saying to go back to the chat.
 
-Wiring, in create_app: `oauth.register(app, OAuthCallback(requests, backend, on_connected))`.
+Wired in create_app when BOOKING_BACKEND=car2go, with `webhooks.connected.ChatConnector`.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ class OAuthCallback:
 
 def register(app: Flask, callback: OAuthCallback) -> None:
     app.extensions[EXTENSION] = callback
-    app.register_blueprint(blueprint)
+    if blueprint.name not in app.blueprints:
+        app.register_blueprint(blueprint)
 
 
 CONNECTED = "You're connected", "You're connected to {platform}. Go back to the chat to continue."

@@ -115,6 +115,7 @@ def incoming_from_form(form: Mapping[str, str]) -> Incoming | None:
         message_id=sid,
         delivery_id=sid,
         has_media=media > 0,
+        to=form.get("To", "").strip() or None,
     )
 
 

@@ -81,6 +81,9 @@ class Booking:
     cancellable_while_listed: bool = False
     """The platform cancels an open booking whose start has passed, as long as it lists it
     (car2go: `start` is when the car was reserved; the reservation is current until used)."""
+    headline: str | None = None
+    """A short line a list shows after the booking's place, where the platform has more to
+    say at a glance (car2go: the car's plate, fuel, engine and charging, or "no car yet")."""
 
     @property
     def recurring(self) -> bool:
@@ -90,6 +93,10 @@ class Booking:
         if self.status not in OPEN_STATUSES:
             return False
         return self.start > now or self.cancellable_while_listed
+
+    def ahead_at(self, now: datetime) -> bool:
+        """Still to come: open, and starting later (or current for as long as it is listed)."""
+        return self.cancellable_at(now)
 
 
 @dataclass(frozen=True)
@@ -208,6 +215,10 @@ class Quote:
 class Cancellation:
     cancelled: tuple[Booking, ...]
     fee: Money | None = None
+    late_fee: bool = True
+    """`fee` is for cancelling late (Launch27, the built-in store); False: the platform charges
+    it for cancelling as such (car2go's `cancelFee`), and the customer hears "a cancellation
+    fee", not "a late fee"."""
     next_remaining: Booking | None = None
     """For a series: the next booking still on, or None when none remain."""
 

@@ -362,7 +362,10 @@ def outcome(turn: Turn, result: Cancellation) -> str:
     else:
         parts = ["Nothing needed cancelling."]
     if result.fee is not None and result.fee.minor > 0:
-        parts.append(f"A {result.fee} late fee applies.")
+        if result.late_fee:
+            parts.append(f"A {result.fee} late fee applies.")
+        else:
+            parts.append(f"A cancellation fee of {result.fee} applies.")
     if any(b.recurring for b in gone):
         if result.next_remaining is not None:
             parts.append(f"Your next visit is {when(result.next_remaining.start, tz)}.")

@@ -11,13 +11,22 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import cast
 
-from bot.backends.protocol import BackendBusy, BackendUnavailable, BookingBackend, LoginExpired
+from bot.backends.protocol import (
+    BackendBusy,
+    BackendUnavailable,
+    BookingBackend,
+    Customer,
+    LoginExpired,
+)
 from bot.config import Settings
 from bot.conversation import table
 from bot.conversation.turn import Turn
 from bot.deadline import deadline
-from bot.messages import Incoming, Reply
+from bot.memory_store import MemoryKeyspace
+from bot.messages import Channel, Incoming, Reply
+from bot.oauth_requests import OAuthRequests
 from bot.sessions import DRAFT_KEEP_SECONDS, PinLockout, Session, SessionStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -40,8 +49,12 @@ class Engine:
         *,
         lockout: PinLockout | None = None,
         clock: Callable[[], datetime] | None = None,
+        links: OAuthRequests | None = None,
     ) -> None:
         self.store = store
+        # Pending authorisation links: the runtime shares them through the session store; an
+        # engine made on its own (tests, tools) keeps them in this process.
+        self.links = links if links is not None else OAuthRequests(MemoryKeyspace())
         self.backend = backend
         self.settings = settings
         self.lockout = lockout if lockout is not None else store.pin_lockout()
@@ -77,15 +90,41 @@ class Engine:
         self.store.finish(claim, session, encode_replies(replies))
         return replies, False
 
-    def converse(self, session: Session, incoming: Incoming) -> list[Reply]:
+    def connect(self, conversation_key: str, customer: Customer) -> list[Reply]:
+        """Log a conversation in from outside any message of its own (the customer came back
+        through the OAuth callback page): the replies are what that chat is to be told.
+        Raises StoreUnavailable / ConversationBusy like `handle`."""
+        channel, _, conversation = conversation_key.partition(":")
+        incoming = Incoming(channel=cast(Channel, channel), conversation=conversation)
+        with deadline():
+            claim = self.store.begin(conversation_key, None)
+            assert not isinstance(claim, str)  # no delivery id: nothing to replay
+            try:
+                replies = self.converse(
+                    claim.session, incoming, lambda turn: table.connected(turn, customer)
+                )
+            except Exception:
+                self.store.abort(claim)
+                raise
+            self.store.finish(claim, claim.session, encode_replies(replies))
+        return replies
+
+    def converse(
+        self,
+        session: Session,
+        incoming: Incoming,
+        step: Callable[[Turn], list[Reply]] = table.dispatch,
+    ) -> list[Reply]:
         """Run one step on `session` in place. No Redis here except the PIN lock-out counters."""
         now = self.clock()
         before = session.to_json()
         state_before = session.state
-        turn = Turn(session, incoming, self.backend, self.settings, now, self.lockout)
+        turn = Turn(
+            session, incoming, self.backend, self.settings, now, self.lockout, links=self.links
+        )
         expire_if_idle(turn)
         try:
-            replies = table.dispatch(turn)
+            replies = step(turn)
         except BackendBusy:
             restore(session, before)
             raise

@@ -53,6 +53,8 @@ def booking_line(booking: Booking, tz: ZoneInfo) -> str:
         parts.append(where)
     if booking.price is not None:
         parts.append(str(booking.price))
+    if booking.headline:
+        parts.append(booking.headline)
     return ", ".join(parts)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.backends.protocol import OPEN_STATUSES, Booking
+from bot.backends.protocol import Booking
 from bot.conversation.formatting import booking_line, status_word, when
 from bot.conversation.turn import Turn
 from bot.messages import Option, Reply, numbered
@@ -28,9 +28,7 @@ NOT_A_REFERENCE = frozenset({"BOOKING", "A BOOKING", "MY BOOKING", "BOOKINGS", "
 
 def upcoming(found: list[Booking], now: datetime) -> list[Booking]:
     """Open bookings still ahead, soonest first, each series collapsed to its next booking."""
-    ahead = sorted(
-        (b for b in found if b.status in OPEN_STATUSES and b.start > now), key=lambda b: b.start
-    )
+    ahead = sorted((b for b in found if b.ahead_at(now)), key=lambda b: b.start)
     seen: set[str] = set()
     out = []
     for booking in ahead:
@@ -44,7 +42,7 @@ def upcoming(found: list[Booking], now: datetime) -> list[Booking]:
 
 def past(found: list[Booking], now: datetime) -> list[Booking]:
     """Everything else, most recent first."""
-    ahead = {b.id for b in found if b.status in OPEN_STATUSES and b.start > now}
+    ahead = {b.id for b in found if b.ahead_at(now)}
     return sorted((b for b in found if b.id not in ahead), key=lambda b: b.start, reverse=True)
 
 
@@ -60,6 +58,8 @@ def line(booking: Booking, tz: ZoneInfo, compact: bool) -> str:
     parts = [f"#{booking.id} {when(booking.start, tz)} {booking.service}"]
     if booking.status.value not in ("booked",):
         parts.append(status_word(booking.status))
+    if booking.headline:
+        parts.append(booking.headline)
     return ", ".join(parts)  # where: in its details, so five fit two segments
 
 

@@ -7,6 +7,7 @@
     ASK_PIN ──(right PIN/password)──> Next.LOGGED_IN (the task asked for first, or the menu)
     ASK_PIN ──(OneTimeCodeRequired)──> ASK_CODE ──(the 6-digit code)──> Next.LOGGED_IN
     START ──(link login)──> ASK_LINK ──(the code shown after authorising)──> Next.LOGGED_IN
+    ASK_LINK ──(the customer came back through the callback page: `table.connected`)──> the same
 
 The secret is never logged or echoed and never kept, except a password waiting for its one-time
 code (in `Session.data["secrets"]`, which the store encrypts, dropped right after). Every reply
@@ -23,16 +24,17 @@ from datetime import UTC, datetime
 
 from bot.backends.protocol import (
     AccountLocked,
-    Authorization,
     Customer,
     InvalidCredentials,
     LinkLogin,
+    LoginExpired,
     OneTimeCodeRequired,
 )
 from bot.conversation.states import State
 from bot.conversation.step import Step
 from bot.conversation.turn import Next, Turn, reply
 from bot.messages import Reply
+from bot.oauth_requests import NoPendingLink, finish_with_code
 from bot.phones import normalize_phone
 from bot.sessions import Session
 from bot.understanding.booking import read_booking
@@ -51,6 +53,8 @@ ABOUT = "I can show, book and cancel your bookings once you're logged in."
 
 
 def secret_word(turn: Turn) -> str:
+    if turn.backend.login_method.kind == "link":
+        return "code"
     return "password" if turn.backend.login_method.secret == "password" else "PIN"
 
 
@@ -275,10 +279,11 @@ def logged_in(turn: Turn, customer: Customer) -> list[Reply]:
     session.set_customer(customer)
     session.identity = None
     session.data.pop("secrets", None)
-    session.data.pop("link", None)
     session.data.pop("link_url", None)
     first = customer.name.split()[0] if customer.name else ""
     turn.next = Next.LOGGED_IN
+    if turn.backend.login_method.kind == "link":
+        return [hidden(turn, f"You're connected, {first}." if first else "You're connected.")]
     return [hidden(turn, f"Hi {first}, you're logged in." if first else "You're logged in.")]
 
 
@@ -309,33 +314,46 @@ def hidden(turn: Turn, text: str) -> Reply:
 
 
 def start_link(turn: Turn, lead: list[str]) -> list[Reply]:
+    """Send a fresh authorisation link. Its request secret waits in `Turn.links` (bound to this
+    conversation, once only, expiring), where the callback route on any worker finds it too."""
     backend = turn.backend
-    if not isinstance(backend, LinkLogin):
+    if not isinstance(backend, LinkLogin) or turn.links is None:
         return [Reply("Sorry, logging in isn't possible here just now.")]
     authorization = backend.start_authorization(None)
-    turn.session.data["link"] = [authorization.request_token, authorization.request_secret]
+    turn.links.save(turn.incoming.key, authorization, reply_from=turn.incoming.to)
+    turn.session.data.pop("secrets", None)
     turn.session.data["link_url"] = authorization.url
-    turn.session.data["secrets"] = {"link_secret": authorization.request_secret}
     turn.goto(State.ASK_LINK)
     return [Reply(" ".join([*lead, prompt_link(turn).text]))]
 
 
 def on_link(turn: Turn) -> list[Reply]:
+    """The code car2go showed, typed into the chat that asked for the link."""
     backend = turn.backend
-    data = turn.session.data
-    token = (data.get("link") or [None])[0]
-    secret = (data.get("secrets") or {}).get("link_secret")
-    if not isinstance(backend, LinkLogin) or not token or not secret:
+    if not isinstance(backend, LinkLogin) or turn.links is None:
         turn.goto(State.START)
         return on_start(turn)
     verifier = turn.text.strip()
-    if not verifier:
+    if not verifier or len(verifier) > 200:
         return [prompt_link(turn)]
-    authorization = Authorization(data.get("link_url", ""), token, secret)
+    identities = [f"conv:{turn.incoming.key}"]
+    if until := turn.lockout.attempt(identities, turn.now.timestamp()):
+        return [hidden(turn, locked_text(turn, until))]
     try:
-        customer = backend.finish_authorization(authorization, verifier)
+        customer = finish_with_code(turn.links, backend, turn.incoming.key, verifier)
+    except NoPendingLink:
+        [again] = start_link(turn, [])
+        return [hidden(turn, f"That link has expired, so here is a new one. {again.text}")]
+    except LoginExpired:  # car2go let the link go (expired, or access not granted on its page)
+        [again] = start_link(turn, [])
+        return [
+            hidden(
+                turn, f"That code wasn't accepted for this link. Here is a new one: {again.text}"
+            )
+        ]
     except InvalidCredentials:
         return [hidden(turn, f"That code didn't work. {prompt_link(turn).text}")]
+    turn.lockout.clear(identities)
     return logged_in(turn, customer)
 
 
@@ -361,6 +379,9 @@ def log_in_again(turn: Turn) -> list[Reply]:
     draft = turn.session.draft
     turn.session.__dict__.update(Session(draft=draft).__dict__)
     [ask] = ask_who(turn)
+    if turn.backend.login_method.kind == "link":
+        lead = "Your account is no longer connected (access ended or was withdrawn)."
+        return [Reply(f"{lead} Please connect again. {ask.text}")]
     return [Reply(f"Please log in again. {ask.text}", request_phone=ask.request_phone)]
 
 

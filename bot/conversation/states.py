@@ -29,6 +29,8 @@ class State(StrEnum):
     BOOK_NOTE = "book_note"
     BOOK_CONFIRM = "book_confirm"  # summary and price on screen: YES / NO / EDIT
     BOOK_EDIT = "book_edit"  # which field to change
+    BOOK_NEAR = "book_near"  # a vehicle to reserve (car2go): where is the customer?
+    BOOK_VEHICLE = "book_vehicle"  # the nearest free vehicles on screen: which one?
 
     # cancelling
     CANCEL_CHOOSE = "cancel_choose"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.backends.protocol import Customer
 from bot.conversation import book, bookings, cancel, login, menu, track
 from bot.conversation.states import LOGGED_OUT, State
 from bot.conversation.step import Handler, Step
@@ -157,6 +158,7 @@ def hand_over(turn: Turn, command: str) -> list[Reply]:
         turn.settings,
         turn.now,
         turn.lockout,
+        links=turn.links,
     )
     replies = run_words(sub, state_of(sub))
     turn.next, turn.command = sub.next, sub.command
@@ -235,6 +237,12 @@ def opt_out(turn: Turn, state: State) -> list[Reply] | None:
         return [Reply("Welcome back.")]
     turn.goto(State.START)
     return login.on_start(turn)
+
+
+def connected(turn: Turn, customer: Customer) -> list[Reply]:
+    """The customer granted access through the callback page: the chat is logged in, then
+    carries on with what was asked before connecting."""
+    return follow(turn, login.logged_in(turn, customer))
 
 
 def log_in_again(turn: Turn) -> list[Reply]:

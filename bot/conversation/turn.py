@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.conversation.profile import Profile, profile_of
 from bot.conversation.states import State
 from bot.messages import Incoming, Option, Reply
+from bot.oauth_requests import OAuthRequests
 from bot.sessions import PinLockout, Session
 
 MAX_TEXT = 1000
@@ -54,6 +55,8 @@ class Turn:
     next: Next | None = None
     command: str | None = None
     """With Next.COMMAND: the command to run next ("BOOK deep clean tomorrow 9am")."""
+    links: OAuthRequests | None = None
+    """Authorisation links waiting for the customer (link login), shared by every worker."""
     profile: Profile = field(init=False)
 
     def __post_init__(self) -> None:

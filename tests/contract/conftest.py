@@ -13,7 +13,7 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -68,11 +68,29 @@ class Platform:
     """Makes the platform refuse this customer's token (401) or, where the secret goes with
     every call (Gazoop), changes it (`secret` is then the new one); None: no platform sessions."""
     customer: Customer | None = None
+    connect: Callable[[bool], Customer] | None = None
+    """Link login (car2go): the customer allows access and the right code (True) or a wrong one
+    (False) is exchanged. None: the platform logs in with `identifier` and `secret`."""
+    lacks: frozenset[str] = frozenset()
+    """What this kind of platform cannot have: `late` (a fee question before a late cancel),
+    `recurring` (series), `past` (past bookings listed), `scheduled` (bookings made for a chosen
+    time from a catalogue of priced services). Cases needing one skip, saying which."""
+    forgets_cancelled: bool = False
+    """A cancelled booking is no longer listed (car2go lists current reservations only)."""
 
     def login(self) -> Customer:
         if self.customer is None:
-            self.customer = self.backend.login(self.identifier, self.secret)
+            self.customer = self.fresh_login()
         return self.customer
+
+    def fresh_login(self, right: bool = True) -> Customer:
+        if self.connect is not None:
+            return self.connect(right)
+        return self.backend.login(self.identifier, self.secret if right else self.wrong_secret)
+
+    def lack(self, kind: str) -> None:
+        if kind in self.lacks:
+            pytest.skip(f"{self.name} has no {kind} bookings")
 
     def needs(self, capability: Capability) -> None:
         if capability not in self.backend.capabilities:
@@ -86,6 +104,7 @@ class Platform:
     def request(self, days: int = 2, hour: int = 10) -> BookingRequest:
         """A bookable request: the first service done at an address, with its first extra and
         pricing parameter where it has them, `days` ahead at `hour` local time."""
+        self.lack("scheduled")
         catalogue = self.backend.catalogue()
         service = next(s for s in catalogue.services if s.kind == "address")
         one_off = next(f for f in catalogue.frequencies if f.interval_days is None)
@@ -330,11 +349,94 @@ def gazoop(clock: Clock, http: httpx.Client) -> Iterator[Platform]:
     fake.stop()
 
 
+# --- car2go, against the local car2go --------------------------------------------------------------
+
+
+def car2go(clock: Clock, http: httpx.Client) -> Iterator[Platform]:
+    from bot.backends.car2go import make_car2go_backend
+    from bot.deadline import deadline
+    from tests.fakes.car2go_server import FakeCar2go, settings_for
+
+    fake = FakeCar2go().start()
+    fake.add_user("max", [(1002, "Max Mustermann")])
+    now = datetime.now(UTC)
+    for n in range(3):
+        fake.add_car(f"WME45130010{n:05d}", f"UL-C57{n:02d}", f"Karlstrasse {n}, Ulm", 48.4, 9.96)
+    ids = [
+        str(
+            fake.add_booking("max", now - timedelta(minutes=m), "Ulm", vin=f"WME45130010{n:05d}").id
+        )
+        for n, m in ((0, 9), (1, 5), (2, 1))
+    ]
+    backend = make_car2go_backend(settings_for(fake))
+
+    def connect(right: bool) -> Customer:
+        authorization = backend.start_authorization(None)
+        code = fake.approve(authorization.request_token, "max")
+        return backend.finish_authorization(authorization, code if right else code[::-1] + "x")
+
+    def failing(status: int) -> Callable[[], AbstractContextManager[BookingBackend]]:
+        @contextmanager
+        def broken() -> Iterator[BookingBackend]:
+            fake.fail_next(status, times=50)
+            try:
+                yield backend
+            finally:
+                fake.heal()
+
+        return broken
+
+    @contextmanager
+    def slow() -> Iterator[BookingBackend]:
+        fake.delay_next(1.0, times=20)
+        try:
+            with deadline(1.2):  # the message's time budget, nearly spent
+                yield backend
+        finally:
+            fake.heal()
+
+    @contextmanager
+    def refused() -> Iterator[BookingBackend]:
+        closed = make_car2go_backend(
+            settings_for(fake, car2go_url=f"http://127.0.0.1:{closed_port()}")
+        )
+        try:
+            yield closed
+        finally:
+            closed.close()
+
+    def revoke(customer: Customer) -> None:
+        fake.revoke(customer.token or "")
+
+    yield Platform(
+        name="car2go",
+        backend=backend,
+        identifier="",
+        secret="",
+        wrong_secret="",
+        ids=Scenario(late="", recurring="", plain=ids[0], past=""),
+        clock=clock,
+        faults={
+            "timeout": slow,
+            "5xx": failing(503),
+            "non_json": failing(200),
+            "refused": refused,
+        },
+        revoke=revoke,
+        connect=connect,
+        lacks=frozenset({"late", "recurring", "past", "scheduled"}),
+        forgets_cancelled=True,
+    )
+    backend.close()
+    fake.stop()
+
+
 PLATFORMS: dict[str, Callable[[Clock, httpx.Client], Iterator[Platform]]] = {
     "builtin": builtin,
     "gazoop": gazoop,
     "launch27-customer": launch27("customer"),
     "launch27-legacy": launch27("legacy"),
+    "car2go": car2go,
 }
 
 

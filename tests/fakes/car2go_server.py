@@ -221,6 +221,12 @@ class FakeCar2go:
         with self._lock:
             self._failures.extend([(status, on)] * times)
 
+    def heal(self) -> None:
+        """Forget the failures and delays still queued: answer normally again."""
+        with self._lock:
+            self._failures.clear()
+            self._delays.clear()
+
     def delay_next(self, seconds: float, times: int = 1, on: str | None = None) -> None:
         with self._lock:
             self._delays.extend([(seconds, on)] * times)

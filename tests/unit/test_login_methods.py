@@ -244,7 +244,49 @@ def test_link_login_sends_the_link_and_takes_the_typed_code(
     answer = tg.send("/start")
     assert "Open https://platform.example/authorize?t=req1 to connect your account" in answer
     assert tg.session.state == State.ASK_LINK
+    assert "req-secret" not in tg.session.to_json()  # it waits with the pending links
     assert "That code didn't work." in tg.send("nope")
-    assert "Hi Alex, you're logged in." in tg.send("V3R1F")
+    assert "You're connected, Alex." in tg.send("V3R1F")
     assert link.finished[-1] == ("req1", "V3R1F")
     assert "secrets" not in tg.session.data
+
+
+def test_typed_codes_count_against_the_bots_own_attempt_limit(
+    any_redis, backend, settings, clock
+) -> None:
+    link = LinkBackend(backend)
+    tg = chat_on(any_redis, link, settings, clock, "telegram")
+    tg.send("/start")
+    for _ in range(5):
+        assert "That code didn't work." in tg.send("guess")
+    assert "Too many wrong codes." in tg.send("V3R1F")
+    assert len(link.finished) == 5  # the sixth was never tried
+    clock.advance(minutes=16)
+    assert "You're connected, Alex." in tg.send("V3R1F")
+
+
+def test_a_link_used_up_elsewhere_gets_a_new_one_when_the_code_is_typed(
+    any_redis, backend, settings, clock
+) -> None:
+    link = LinkBackend(backend)
+    tg = chat_on(any_redis, link, settings, clock, "telegram")
+    tg.send("/start")
+    assert tg.engine.links.take("req1") is not None  # the callback page took it first
+    answer = tg.send("V3R1F")
+    assert "That link has expired, so here is a new one. Open https://platform" in answer
+    assert tg.session.state == State.ASK_LINK and not tg.session.logged_in
+
+
+def test_coming_back_through_the_callback_connects_the_chat_and_runs_what_it_asked(
+    any_redis, backend, settings, clock
+) -> None:
+    link = LinkBackend(backend)
+    sms = chat_on(any_redis, link, settings, clock, "sms")
+    assert "Open https://platform.example/authorize" in sms.send("BOOKINGS")
+    pending = sms.engine.links.take("req1")
+    assert pending is not None and pending.conversation == sms.incoming().key
+    customer = link.finish_authorization(pending.authorization, "V3R1F")
+    told = sms.engine.connect(pending.conversation, customer)
+    assert told[0].text.startswith("You're connected, Alex.")
+    assert "Your bookings" in " ".join(r.text for r in told)  # what it asked before connecting
+    assert sms.session.logged_in and sms.session.state == State.BOOKINGS

@@ -195,7 +195,7 @@ class Car2goBackend:
             log.error("car2go cancel: %s", exc)
             fee = None
         cancelled = replace(target, status=BookingStatus.CANCELLED)
-        return Cancellation(cancelled=(cancelled,), fee=fee)
+        return Cancellation(cancelled=(cancelled,), fee=fee, late_fee=False)
 
     # --- the rest ---------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from bot.backends.protocol import Booking, BookingStatus, Money, Vehicle
 SERVICE_NAME = "car2go reservation"
 ENGINES = {"CE": "combustion", "ED": "electric"}
 NO_VEHICLE_YET = "not assigned yet"
+NO_CAR_HEADLINE = "no car assigned yet"
 
 
 class MalformedAnswer(ValueError):
@@ -55,7 +56,20 @@ def booking(item: dict[str, Any], status: BookingStatus | None = None) -> Bookin
         address=position.get("address") or None,
         details=details,
         cancellable_while_listed=True,
+        headline=headline(details) if vehicle else NO_CAR_HEADLINE,
     )
+
+
+def headline(details: tuple[tuple[str, str], ...]) -> str:
+    """'UL-C 2345, fuel 80%, electric, charging': the car at a glance, for a list."""
+    found = dict(details)
+    parts = [found.get("Car", "")]
+    if "Fuel" in found:
+        parts.append(f"fuel {found['Fuel']}")
+    parts.append(found.get("Engine", ""))
+    if "Charging" in found:
+        parts.append("charging" if found["Charging"] == "yes" else "not charging")
+    return ", ".join(p for p in parts if p)
 
 
 def vehicle_details(vehicle: dict[str, Any]) -> tuple[tuple[str, str], ...]:

@@ -37,7 +37,14 @@ STATE_OF = {
 }
 FIELD_OF = {state: name for name, state in STATE_OF.items()}
 BOOK_STATES = frozenset(
-    {*STATE_OF.values(), State.BOOK_RESUME, State.BOOK_CONFIRM, State.BOOK_EDIT}
+    {
+        *STATE_OF.values(),
+        State.BOOK_RESUME,
+        State.BOOK_CONFIRM,
+        State.BOOK_EDIT,
+        State.BOOK_NEAR,
+        State.BOOK_VEHICLE,
+    }
 )
 
 # --- the draft in the session -------------------------------------------------------------------

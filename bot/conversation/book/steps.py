@@ -8,7 +8,7 @@ state as they were: the engine restores the session and says so.
 
 from __future__ import annotations
 
-from bot.conversation.book import answers
+from bot.conversation.book import answers, vehicle
 from bot.conversation.book import questions as q
 from bot.conversation.book.create import confirm
 from bot.conversation.book.draft import FIELDS, Draft
@@ -67,7 +67,10 @@ NOTHING_TO_CONFIRM = "There's nothing to confirm right now."
 
 
 def start(turn: Turn) -> list[Reply]:
-    """BOOK: carry on with (or replace) a draft, or start one; `BOOK <text>` fills in fields."""
+    """BOOK: carry on with (or replace) a draft, or start one; `BOOK <text>` fills in fields.
+    A platform that books vehicles standing nearby (car2go) asks where the customer is."""
+    if vehicle.vehicle_service(turn.catalogue) is not None:
+        return vehicle.start(turn)
     draft = load(turn)
     if turn.args and not turn.choice:
         # In the middle of a booking "BOOK tomorrow 3pm" adds to it; otherwise it is a new one.
@@ -197,4 +200,6 @@ STEPS = {  # the answers to the questions are in `answers`
     State.BOOK_NOTE: Step(answers.on_note, prompt),
     State.BOOK_CONFIRM: Step(on_confirm, prompt),
     State.BOOK_EDIT: Step(on_edit, prompt),
+    State.BOOK_NEAR: Step(vehicle.on_near, vehicle.prompt),
+    State.BOOK_VEHICLE: Step(vehicle.on_vehicle, vehicle.prompt),
 }
