@@ -65,11 +65,14 @@ def procfile_command() -> str:
 
 
 @contextmanager
-def served_bot(settings: Mapping[str, str], log_path: Path) -> Iterator[ServedBot]:
+def served_bot(
+    settings: Mapping[str, str], log_path: Path, port: int | None = None
+) -> Iterator[ServedBot]:
     """The Procfile's server with `settings` as its environment (over this one's, so PYTHONPATH
-    is passed on and the code under test is the one served), Telegram and SMS configured."""
+    is passed on and the code under test is the one served), Telegram and SMS configured.
+    `port` where a platform must know the server's address before it starts."""
     bot_api = FakeBotApi().start()
-    port = free_port()
+    port = port or free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "PUBLIC_URL")},
         "PORT": str(port),
