@@ -256,6 +256,8 @@ def start(stack: ExitStack, tmp: Path, args: argparse.Namespace) -> Harness:
             sms_chats = max([*args.chats, warm_up_chats(args)]) if "sms" in args.channels else 0
             create_database(database_url, sms_chats, Settings.from_env(env))
         argv = server_argv(args, env, factory)
+        # the app sizes its Redis pool to WEB_THREADS, as the Procfile's threads come from it
+        env["WEB_THREADS"] = str(servers.shape_of(argv).threads)
         say(f"{name}: " + " ".join(argv))
         base_url = f"http://127.0.0.1:{port}"
         process = stack.enter_context(
