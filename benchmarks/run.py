@@ -376,10 +376,16 @@ def run(args: argparse.Namespace) -> tuple[list[Figures], dict[str, list[str]]]:
             if step.round:
                 rows.append(fig)
                 say("  " + report.table([fig]).splitlines()[1].strip())
+                say(f"  Redis clients connected after the run: {redis_clients(harness)}")
             elif fig.errors:
                 say("warm-up errors:\n" + "\n".join(report.error_lines([fig])))
         say("stopping")
     return rows, {app.name: app.argv for app in harness.apps}
+
+
+def redis_clients(harness: Harness) -> int:
+    """Connections open to Redis, the harness's own included: the apps' pools as they grew."""
+    return int(harness.redis.info("clients")["connected_clients"])
 
 
 def git_revision() -> dict[str, Any]:

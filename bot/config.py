@@ -16,6 +16,24 @@ included) that `twilio configure-number` puts in the webhook URL's fragment.
 https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides"""
 
 
+DEFAULT_WEB_THREADS = 8
+"""Threads per worker process when WEB_THREADS is unset: the Procfile's `${WEB_THREADS:-…}`."""
+
+
+def web_threads(env: Mapping[str, str] | None = None) -> int:
+    """Threads per server process (WEB_THREADS, as the Procfile passes to the server).
+
+    Every pool a thread waits on is sized from it: Redis, the built-in backend's database and
+    each platform's HTTP client, so a thread never waits for a connection another thread holds
+    while it waits for a slow platform.
+    """
+    value = (os.environ if env is None else env).get("WEB_THREADS", "").strip()
+    try:
+        return max(1, int(value)) if value else DEFAULT_WEB_THREADS
+    except ValueError:
+        raise ValueError(f"WEB_THREADS must be a whole number, not {value!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None = None

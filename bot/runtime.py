@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +11,7 @@ from cryptography.fernet import Fernet
 
 from bot.backends import make_backend
 from bot.backends.protocol import BookingBackend
-from bot.config import Settings
+from bot.config import DEFAULT_WEB_THREADS, Settings, web_threads
 from bot.conversation.engine import Engine
 from bot.memory_store import MemoryKeyspace, MemorySessionStore
 from bot.redis_store import (
@@ -26,8 +25,8 @@ from bot.sessions import DRAFT_KEEP_SECONDS, Keys, SessionStore
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THREADS = 8
-"""The Procfile's gunicorn `--threads` when WEB_THREADS is unset."""
+DEFAULT_THREADS = DEFAULT_WEB_THREADS
+"""The Procfile's `--blocking-threads` when WEB_THREADS is unset."""
 
 StoreClient = RedisClient | MemoryKeyspace
 """Where a runtime keeps its sessions: a Redis client, or the in-process keyspace."""
@@ -44,15 +43,6 @@ class Runtime:
     def close(self) -> None:
         self.backend.close()
         self.redis.close()
-
-
-def web_threads(env: Mapping[str, str] | None = None) -> int:
-    """Threads per server process (WEB_THREADS, as the Procfile passes to gunicorn)."""
-    value = (os.environ if env is None else env).get("WEB_THREADS", "").strip()
-    try:
-        return max(1, int(value)) if value else DEFAULT_THREADS
-    except ValueError:
-        raise ValueError(f"WEB_THREADS must be a whole number, not {value!r}") from None
 
 
 def open_redis(
