@@ -16,7 +16,7 @@ included) that `twilio configure-number` puts in the webhook URL's fragment.
 https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides"""
 
 
-DEFAULT_WEB_THREADS = 8
+DEFAULT_WEB_THREADS = 32
 """Threads per worker process when WEB_THREADS is unset: the Procfile's `${WEB_THREADS:-…}`."""
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 import redis
 
-from bot.config import Settings
+from bot.config import DEFAULT_WEB_THREADS, Settings
 from bot.memory_store import MemoryKeyspace, MemorySessionStore
 from bot.redis_store import RedisSessionStore
 from bot.runtime import build_runtime, open_redis, web_threads
@@ -31,7 +31,9 @@ def test_with_redis_url_a_blocking_pool_the_size_of_the_thread_count(backend) ->
     assert isinstance(runtime.store, RedisSessionStore)
 
 
-@pytest.mark.parametrize(("value", "threads"), [(None, 8), ("16", 16), ("0", 1)])
+@pytest.mark.parametrize(
+    ("value", "threads"), [(None, DEFAULT_WEB_THREADS), ("16", 16), ("0", 1)]
+)
 def test_the_thread_count_comes_from_web_threads(value, threads) -> None:
     assert web_threads({} if value is None else {"WEB_THREADS": value}) == threads
 
@@ -87,3 +89,10 @@ def test_redis_cluster_on_needs_a_node_url_of_database_zero() -> None:
 def test_a_cluster_nobody_answers_at_start_is_store_unavailable() -> None:
     with pytest.raises(StoreUnavailable, match="Redis Cluster at REDIS_URL"):
         open_redis("redis://127.0.0.1:1", threads=4, cluster=True)
+
+
+def test_the_procfile_and_the_pools_agree_on_the_default_thread_count() -> None:
+    from pathlib import Path
+
+    procfile = (Path(__file__).resolve().parents[2] / "Procfile").read_text()
+    assert f"--blocking-threads ${{WEB_THREADS:-{DEFAULT_WEB_THREADS}}}" in procfile
