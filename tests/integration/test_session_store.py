@@ -244,6 +244,18 @@ class TestOnARedisCluster:
         finally:
             client.close()
 
+    def test_a_claim_whose_begin_timed_out_is_released_before_the_next_message(
+        self, cluster_redis
+    ) -> None:
+        store = make_store(cluster_redis, wait_seconds=0.2)
+        held = store.begin("sms:447700900123", "SM1")
+        assert isinstance(held, Claim)
+        store._orphans.append(held)  # as `begin` records it when Redis timed out
+        assert isinstance(store.begin("sms:447700900123", "SM1"), Claim), "lock and claim freed"
+
+    def test_the_health_check_reaches_the_cluster(self, cluster_redis) -> None:
+        assert make_store(cluster_redis).ping()
+
     def test_conversations_are_spread_over_the_nodes(self, cluster_redis) -> None:
         store = make_store(cluster_redis)
         for n in range(30):

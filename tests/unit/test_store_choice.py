@@ -31,9 +31,7 @@ def test_with_redis_url_a_blocking_pool_the_size_of_the_thread_count(backend) ->
     assert isinstance(runtime.store, RedisSessionStore)
 
 
-@pytest.mark.parametrize(
-    ("value", "threads"), [(None, DEFAULT_WEB_THREADS), ("16", 16), ("0", 1)]
-)
+@pytest.mark.parametrize(("value", "threads"), [(None, DEFAULT_WEB_THREADS), ("16", 16), ("0", 1)])
 def test_the_thread_count_comes_from_web_threads(value, threads) -> None:
     assert web_threads({} if value is None else {"WEB_THREADS": value}) == threads
 
