@@ -41,6 +41,13 @@ class Plan:
     """Keeps chat ids, update ids and MessageSids apart between runs."""
     journey: str = "full"
     """"full", "hot" (logged-in loop) or "login" (the untimed start of a hot run)."""
+    more_targets: tuple[Target, ...] = ()
+    """Other processes of the same app (the multi-dyno shape): chat i talks to target i mod n."""
+
+
+def target_of(plan: Plan, index: int) -> Target:
+    targets = (plan.target, *plan.more_targets)
+    return targets[index % len(targets)]
 
 
 def make_chats(plan: Plan, http: httpx.Client) -> list[Chat]:
@@ -50,12 +57,16 @@ def make_chats(plan: Plan, http: httpx.Client) -> list[Chat]:
         base = FIRST_CHAT_ID + plan.run_number * 100_000
         return [
             TelegramChat(
-                http, plan.target, base + i, TELEGRAM_LOGINS[i % len(TELEGRAM_LOGINS)], ids
+                http,
+                target_of(plan, i),
+                base + i,
+                TELEGRAM_LOGINS[i % len(TELEGRAM_LOGINS)],
+                ids,
             )
             for i in range(plan.chats)
         ]
     if plan.channel == "sms":
-        return [SmsChat(http, plan.target, sms_login(i), ids) for i in range(plan.chats)]
+        return [SmsChat(http, target_of(plan, i), sms_login(i), ids) for i in range(plan.chats)]
     raise ValueError(f"unknown channel {plan.channel!r}")
 
 

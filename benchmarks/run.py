@@ -36,12 +36,18 @@ import redis
 from benchmarks import procfile, report, servers
 from benchmarks.bot_api import CountingBotApi
 from benchmarks.compare import BOT, FLOOR, compare
-from benchmarks.cpu import TreeCpu
+from benchmarks.cpu import TICKS_PER_S, TreeCpu
 from benchmarks.driver import Plan, drive_elsewhere
 from benchmarks.journeys import JOURNEYS, Target
 from benchmarks.redis_monitor import CommandMonitor
 from benchmarks.seed import MAX_SMS_CHATS, create_database
-from benchmarks.services import ServiceFailed, free_port, redis_server, web_server
+from benchmarks.services import (
+    ServiceFailed,
+    free_port,
+    postgres_schema,
+    redis_server,
+    web_server,
+)
 from benchmarks.slow_app import DELAY_ENV
 from benchmarks.stats import Figures, command_delta, counter_delta, figures, without_harness
 from bot.config import Settings
@@ -70,6 +76,9 @@ counts); never the app's own settings."""
 SLOW_FACTORY = "benchmarks.slow_app:create_app()"
 FLOOR_FACTORY = "benchmarks.floor_app:create_app()"
 BOT_TOKEN = "123456789:BENCH-benchmark-token-not-real"
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BENCH_PEPPER = "benchmark-only-pin-pepper"
+"""The built-in backend refuses PostgreSQL without PIN_PEPPER."""
 ACCOUNT_SID = "AC" + "b" * 32
 
 
@@ -131,6 +140,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=procfile_server(),
         help=f"web server (default {procfile_server()}, the Procfile's)",
     )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the built-in backend's store: a SQLite file (default) or a schema of its own on "
+        "the PostgreSQL at --postgres-url, dropped at the end",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=POSTGRES_URL,
+        help=f"PostgreSQL for --database postgres (default {POSTGRES_URL})",
+    )
+    parser.add_argument(
+        "--apps",
+        type=int,
+        default=1,
+        help="bot server processes sharing Redis and the database, each with --workers "
+        "workers, chats spread over them: the multi-dyno shape (default 1)",
+    )
     parser.add_argument("--workers", type=int, help="worker processes (default the Procfile's)")
     parser.add_argument("--threads", type=int, help="threads per worker (default the Procfile's)")
     parser.add_argument(
@@ -151,6 +179,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.threads is not None and args.threads < 1
     ):
         parser.error("--workers and --threads must be 1 or more")
+    if args.apps < 1:
+        parser.error("--apps must be 1 or more")
     if args.journeys is not None and args.journeys < 1:
         parser.error("--journeys must be 1 or more")
     if args.seconds is not None and args.seconds <= 0:
@@ -191,6 +221,8 @@ def server_env(
     )
     if delay_ms > 0:
         env[DELAY_ENV] = f"{delay_ms:g}"
+    if not database_url.startswith("sqlite"):
+        env["PIN_PEPPER"] = BENCH_PEPPER
     return env
 
 
@@ -213,12 +245,26 @@ def server_argv(args: argparse.Namespace, env: dict[str, str], factory: str) -> 
 
 @dataclass
 class App:
-    """One started server: the bot or the floor."""
+    """One started server (or, with --apps, several of the same app): the bot or the floor."""
 
     name: str
     target: Target
-    cpu: TreeCpu
+    cpu: TreeCpu | TreesCpu
     argv: list[str]
+    more_targets: tuple[Target, ...] = ()
+
+
+class TreesCpu:
+    """The CPU of several servers' process trees together (the bot under --apps N)."""
+
+    def __init__(self, trees: list[TreeCpu]) -> None:
+        self.trees = trees
+
+    def ticks(self) -> int:
+        return sum(tree.ticks() for tree in self.trees)
+
+    def ms_since(self, before_ticks: int) -> float:
+        return (self.ticks() - before_ticks) * 1000 / TICKS_PER_S
 
 
 @dataclass
@@ -242,34 +288,43 @@ def start(stack: ExitStack, tmp: Path, args: argparse.Namespace) -> Harness:
     redis_url = stack.enter_context(redis_server(tmp))
     bot_api = CountingBotApi().start()
     stack.callback(bot_api.stop)
-    database_url = f"sqlite:///{tmp / 'bookings.sqlite3'}"
+    if args.database == "postgres":
+        database_url = stack.enter_context(postgres_schema(args.postgres_url))
+    else:
+        database_url = f"sqlite:///{tmp / 'bookings.sqlite3'}"
     factories = {BOT: SLOW_FACTORY if args.backend_delay_ms > 0 else procfile.FACTORY}
     if args.floor:
         factories[FLOOR] = FLOOR_FACTORY
     apps = []
     for name, factory in factories.items():
-        port = free_port()
-        env = server_env(
-            port, redis_url, database_url, bot_api.url, keys, tmp, args.backend_delay_ms
-        )
-        if name == BOT:
-            sms_chats = max([*args.chats, warm_up_chats(args)]) if "sms" in args.channels else 0
-            create_database(database_url, sms_chats, Settings.from_env(env))
-        argv = server_argv(args, env, factory)
-        say(f"{name}: " + " ".join(argv))
-        base_url = f"http://127.0.0.1:{port}"
-        process = stack.enter_context(
-            web_server(argv, env, base_url, tmp / f"{name}-server.log", ROOT)
-        )
-        target = Target(
-            base_url=base_url,
-            public_url=env["PUBLIC_URL"],
-            telegram_secret=keys["telegram"],
-            twilio_account_sid=ACCOUNT_SID,
-            twilio_auth_token=keys["twilio"],
-            bot_replies=name == BOT,
-        )
-        apps.append(App(name, target, TreeCpu(process.pid), argv))
+        started: list[tuple[Target, TreeCpu, list[str]]] = []
+        for copy in range(args.apps if name == BOT else 1):
+            port = free_port()
+            env = server_env(
+                port, redis_url, database_url, bot_api.url, keys, tmp, args.backend_delay_ms
+            )
+            if name == BOT and copy == 0:
+                sms_chats = max([*args.chats, warm_up_chats(args)]) if "sms" in args.channels else 0
+                create_database(database_url, sms_chats, Settings.from_env(env))
+            argv = server_argv(args, env, factory)
+            # the app sizes its pools to WEB_THREADS, as the Procfile's threads come from it
+            env["WEB_THREADS"] = str(servers.shape_of(argv).threads)
+            say(f"{name}: " + " ".join(argv))
+            base_url = f"http://127.0.0.1:{port}"
+            log_name = f"{name}-server.log" if copy == 0 else f"{name}-server-{copy + 1}.log"
+            process = stack.enter_context(web_server(argv, env, base_url, tmp / log_name, ROOT))
+            target = Target(
+                base_url=base_url,
+                public_url=env["PUBLIC_URL"],
+                telegram_secret=keys["telegram"],
+                twilio_account_sid=ACCOUNT_SID,
+                twilio_auth_token=keys["twilio"],
+                bot_replies=name == BOT,
+            )
+            started.append((target, TreeCpu(process.pid), argv))
+        cpu = started[0][1] if len(started) == 1 else TreesCpu([c for _, c, _ in started])
+        more = tuple(t for t, _, _ in started[1:])
+        apps.append(App(name, started[0][0], cpu, started[0][2], more))
     client = redis.Redis.from_url(redis_url)
     stack.callback(client.close)
     return Harness(apps, redis_url, client, bot_api)
@@ -332,6 +387,7 @@ def steps(args: argparse.Namespace, apps: list[App]) -> Iterator[Step]:
                 journeys=1,
                 run_number=next(run_number),
                 journey=args.journey,
+                more_targets=app.more_targets,
             )
             yield Step(plan, app, 0)
     limit = args.seconds + DRAIN_LIMIT_S if args.seconds else JOURNEYS_TIME_LIMIT_S
@@ -348,6 +404,7 @@ def steps(args: argparse.Namespace, apps: list[App]) -> Iterator[Step]:
                         hard_limit_s=limit,
                         run_number=next(run_number),
                         journey=args.journey,
+                        more_targets=app.more_targets,
                     )
                     yield Step(plan, app, round_number)
 
@@ -374,10 +431,16 @@ def run(args: argparse.Namespace) -> tuple[list[Figures], dict[str, list[str]]]:
             if step.round:
                 rows.append(fig)
                 say("  " + report.table([fig]).splitlines()[1].strip())
+                say(f"  Redis clients connected after the run: {redis_clients(harness)}")
             elif fig.errors:
                 say("warm-up errors:\n" + "\n".join(report.error_lines([fig])))
         say("stopping")
     return rows, {app.name: app.argv for app in harness.apps}
+
+
+def redis_clients(harness: Harness) -> int:
+    """Connections open to Redis, the harness's own included: the apps' pools as they grew."""
+    return int(harness.redis.info("clients")["connected_clients"])
 
 
 def git_revision() -> dict[str, Any]:
@@ -416,6 +479,8 @@ def meta(args: argparse.Namespace, commands: dict[str, list[str]]) -> dict[str, 
         "seconds": args.seconds,
         "journeys": args.journeys,
         "backend_delay_ms": args.backend_delay_ms,
+        "database": args.database,
+        "apps": args.apps,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),

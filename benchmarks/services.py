@@ -8,6 +8,7 @@ in order.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -86,6 +87,28 @@ def redis_server(workdir: Path) -> Iterator[str]:
         yield url
     finally:
         stop_process_group(process, timeout=10)
+
+
+@contextmanager
+def postgres_schema(server_url: str) -> Iterator[str]:
+    """A schema of its own on the PostgreSQL at `server_url`, dropped at the end; yields a URL
+    whose connections use it (so a run never touches another run's or the tests' tables)."""
+    import sqlalchemy
+
+    schema = f"bench_{secrets.token_hex(6)}"
+    try:
+        engine = sqlalchemy.create_engine(server_url)
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text(f'create schema "{schema}"'))
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise ServiceFailed(f"PostgreSQL at {server_url}: {exc}") from None
+    sep = "&" if "?" in server_url else "?"
+    try:
+        yield f"{server_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text(f'drop schema "{schema}" cascade'))
+        engine.dispose()
 
 
 @contextmanager

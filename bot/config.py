@@ -16,9 +16,29 @@ included) that `twilio configure-number` puts in the webhook URL's fragment.
 https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides"""
 
 
+DEFAULT_WEB_THREADS = 32
+"""Threads per worker process when WEB_THREADS is unset: the Procfile's `${WEB_THREADS:-…}`."""
+
+
+def web_threads(env: Mapping[str, str] | None = None) -> int:
+    """Threads per server process (WEB_THREADS, as the Procfile passes to the server).
+
+    Every pool a thread waits on is sized from it: Redis, the built-in backend's database and
+    each platform's HTTP client, so a thread never waits for a connection another thread holds
+    while it waits for a slow platform.
+    """
+    value = (os.environ if env is None else env).get("WEB_THREADS", "").strip()
+    try:
+        return max(1, int(value)) if value else DEFAULT_WEB_THREADS
+    except ValueError:
+        raise ValueError(f"WEB_THREADS must be a whole number, not {value!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None = None
+    redis_cluster: bool = False
+    """REDIS_URL names one node of a Redis Cluster (REDIS_CLUSTER=on): the client finds the rest."""
     booking_backend: str = "builtin"
     booking_api_url: str | None = None
     booking_api_key: str | None = field(default=None, repr=False)
@@ -122,11 +142,15 @@ class Settings:
             if "://" not in database_url or scheme not in DATABASE_SCHEMES:
                 given = f", not {scheme}://…" if "://" in database_url else ""
                 raise ValueError(f"DATABASE_URL must be a sqlite:// or postgresql:// URL{given}")
+        redis_cluster = bool(on_off("REDIS_CLUSTER"))
+        if redis_cluster:
+            check_cluster_url(get("REDIS_URL"))
         log_level = (get("LOG_LEVEL") or defaults.log_level).upper()
         if log_level not in LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
         return cls(
             redis_url=get("REDIS_URL"),
+            redis_cluster=redis_cluster,
             booking_backend=(get("BOOKING_BACKEND") or defaults.booking_backend).lower(),
             booking_api_url=get("BOOKING_API_URL"),
             booking_api_key=get("BOOKING_API_KEY"),
@@ -169,4 +193,20 @@ class Settings:
             car2go_consumer_key=get("CAR2GO_CONSUMER_KEY"),
             car2go_consumer_secret=get("CAR2GO_CONSUMER_SECRET"),
             car2go_loc=(get("CAR2GO_LOC") or "").lower() or None,
+        )
+
+
+def check_cluster_url(url: str | None) -> None:
+    """What REDIS_CLUSTER=on needs of REDIS_URL: a TCP node and database 0 (a cluster has no other)."""
+    if not url:
+        raise ValueError("REDIS_CLUSTER=on needs REDIS_URL: any one node of the cluster")
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in ("redis", "rediss"):
+        raise ValueError(
+            "REDIS_URL must be a redis:// or rediss:// URL of one cluster node with REDIS_CLUSTER=on"
+        )
+    path = rest.split("?", 1)[0].partition("/")[2].strip("/")
+    if path not in ("", "0"):
+        raise ValueError(
+            f"REDIS_URL names database {path!r}: with REDIS_CLUSTER=on only database 0 exists"
         )

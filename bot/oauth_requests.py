@@ -29,6 +29,7 @@ from bot.backends.protocol import (
     InvalidCredentials,
     LinkLogin,
 )
+from bot.redis_store import REDIS_ERRORS
 from bot.sessions import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ class OAuthRequests:
             earlier = pipe.execute()[-1]
             if earlier and _text(earlier) != authorization.request_token:
                 self.client.delete(self.request_key(_text(earlier)))
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(str(exc)) from exc
         return pending
 
@@ -149,7 +150,7 @@ class OAuthRequests:
                 found = self._take_in_process(key, conversation or "")
             else:
                 found = self._take(keys=[key], args=[conversation or ""])
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(str(exc)) from exc
         if found == 0:
             log.warning("an authorisation link was used from another conversation: refused")
@@ -173,7 +174,7 @@ class OAuthRequests:
         """The link this conversation is waiting on (the customer typed the code), deleted."""
         try:
             token = self.client.get(self.conversation_key(conversation))
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(str(exc)) from exc
         return self.take(_text(token), conversation) if token else None
 

@@ -15,6 +15,8 @@ from collections import deque
 
 import redis
 from redis.backoff import NoBackoff
+from redis.cluster import RedisCluster
+from redis.exceptions import RedisClusterException
 from redis.retry import Retry
 
 from bot.secret_box import SecretBox
@@ -40,6 +42,13 @@ SOCKET_TIMEOUT_SECONDS = 1.0
 
 POOL_WAIT_SECONDS = 1.0
 """How long a thread waits for a free connection when all are busy (e.g. Redis hung)."""
+
+RedisClient = redis.Redis | RedisCluster
+"""One Redis server, or a Redis Cluster (REDIS_CLUSTER=on): every script touches one slot."""
+
+REDIS_ERRORS = (redis.RedisError, RedisClusterException)
+"""What a store call raises when Redis cannot serve it; a cluster client that finds no node
+raises the second, which is not a RedisError."""
 
 # KEYS: session, lock, version[, delivery]
 # ARGV: lock token, lock ttl ms, pending marker (PENDING + token), claim ttl ms
@@ -123,7 +132,7 @@ class RedisSessionStore:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: RedisClient,
         *,
         keys: Keys | None = None,
         secret_box: SecretBox | None = None,
@@ -157,11 +166,16 @@ class RedisSessionStore:
             orphans = list(self._orphans)
             self._orphans.clear()
         try:
-            pipe = self.client.pipeline(transaction=False)
-            for claim in orphans:
-                self._abort_call(claim, pipe)
-            pipe.execute()
-        except redis.RedisError as exc:
+            if isinstance(self.client, RedisCluster):
+                # A cluster pipeline cannot load a script a node lacks: one call per claim.
+                for claim in orphans:
+                    self._abort_call(claim)
+            else:
+                pipe = self.client.pipeline(transaction=False)
+                for claim in orphans:
+                    self._abort_call(claim, pipe)
+                pipe.execute()
+        except REDIS_ERRORS as exc:
             with self._orphans_lock:
                 self._orphans.extend(orphans)
             raise StoreUnavailable(str(exc)) from exc  # still hung: answer 503 now, not later
@@ -181,7 +195,7 @@ class RedisSessionStore:
                 with self._orphans_lock:
                     self._orphans.append(Claim(conversation, delivery_id, token, Session(), ""))
                 raise StoreUnavailable(str(exc)) from exc
-            except redis.RedisError as exc:
+            except REDIS_ERRORS as exc:
                 raise StoreUnavailable(str(exc)) from exc
             kind = _text(result[0])
             if kind == "replay":
@@ -209,7 +223,7 @@ class RedisSessionStore:
         ]
         try:
             saved = self._finish(keys=keys, args=args)
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(str(exc)) from exc
         if not saved:
             log.warning(
@@ -228,7 +242,7 @@ class RedisSessionStore:
     def abort(self, claim: Claim) -> None:
         try:
             self._abort_call(claim)
-        except redis.RedisError:
+        except REDIS_ERRORS:
             log.warning(
                 "conversation %s: could not release the lock; it expires", claim.conversation
             )
@@ -236,7 +250,7 @@ class RedisSessionStore:
     def load(self, conversation: str) -> Session:
         try:
             return self.codec.decode(self.client.get(self.keys.session(conversation)))
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(str(exc)) from exc
 
     def save(self, conversation: str, session: Session) -> None:
@@ -248,7 +262,7 @@ class RedisSessionStore:
     def ping(self) -> bool:
         try:
             return bool(self.client.ping())
-        except redis.RedisError:
+        except REDIS_ERRORS:
             return False
 
     def pin_lockout(self) -> RedisPinLockout:
@@ -260,7 +274,7 @@ class RedisPinLockout:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: RedisClient,
         *,
         keys: Keys | None = None,
         max_attempts: int = 5,
@@ -278,7 +292,7 @@ class RedisPinLockout:
             ends = self._attempt(
                 keys=keys, args=[now, self.window_seconds, self.max_attempts, member]
             )
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(str(exc)) from exc
         return float(_text(ends)) if ends is not None else None
 
@@ -291,7 +305,7 @@ class RedisPinLockout:
     def clear(self, identities: list[str]) -> None:
         try:
             self.client.delete(*[self.keys.pin_attempts(i) for i in identities])
-        except redis.RedisError as exc:
+        except REDIS_ERRORS as exc:
             raise StoreUnavailable(str(exc)) from exc
 
 
@@ -318,3 +332,27 @@ def connect_redis(url: str, *, max_connections: int = 8) -> redis.Redis:
         retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
     )
     return redis.Redis.from_pool(pool)  # closing the client closes the pool
+
+
+def connect_redis_cluster(url: str, *, max_connections: int = 8) -> RedisCluster:
+    """A Redis Cluster client found from one node's URL, as fail-fast as `connect_redis`.
+
+    Each node gets its own `BlockingConnectionPool` of `max_connections`: a thread uses one
+    connection at a time, so the server's thread count is enough for every node. A refused
+    connection or a timeout is retried once, at once, after the client re-reads the slot map
+    (a failed-over primary); MOVED and ASK redirections are followed as the cluster asks.
+    Raises StoreUnavailable when no node answers at start.
+    """
+    try:
+        return RedisCluster.from_url(
+            url,
+            connection_pool_class=redis.BlockingConnectionPool,
+            max_connections=max_connections,
+            timeout=POOL_WAIT_SECONDS,
+            socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+            socket_timeout=SOCKET_TIMEOUT_SECONDS,
+            socket_keepalive=True,
+            retry=Retry(NoBackoff(), 1),
+        )
+    except REDIS_ERRORS as exc:
+        raise StoreUnavailable(f"the Redis Cluster at REDIS_URL did not answer: {exc}") from exc

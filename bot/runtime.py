@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import redis
 from cryptography.fernet import Fernet
 
 from bot.backends import make_backend
 from bot.backends.protocol import BookingBackend
-from bot.config import Settings
+from bot.config import DEFAULT_WEB_THREADS, Settings, web_threads
 from bot.conversation.engine import Engine
 from bot.memory_store import MemoryKeyspace, MemorySessionStore
 from bot.oauth_requests import OAuthRequests
-from bot.redis_store import RedisSessionStore, connect_redis
+from bot.redis_store import (
+    RedisClient,
+    RedisSessionStore,
+    connect_redis,
+    connect_redis_cluster,
+)
 from bot.secret_box import SecretBox
 from bot.sessions import DRAFT_KEEP_SECONDS, Keys, SessionStore
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THREADS = 8
-"""The Procfile's gunicorn `--threads` when WEB_THREADS is unset."""
+DEFAULT_THREADS = DEFAULT_WEB_THREADS
+"""The Procfile's `--blocking-threads` when WEB_THREADS is unset."""
 
-StoreClient = redis.Redis | MemoryKeyspace
+StoreClient = RedisClient | MemoryKeyspace
 """Where a runtime keeps its sessions: a Redis client, or the in-process keyspace."""
 
 
@@ -45,19 +48,14 @@ class Runtime:
         self.redis.close()
 
 
-def web_threads(env: Mapping[str, str] | None = None) -> int:
-    """Threads per server process (WEB_THREADS, as the Procfile passes to gunicorn)."""
-    value = (os.environ if env is None else env).get("WEB_THREADS", "").strip()
-    try:
-        return max(1, int(value)) if value else DEFAULT_THREADS
-    except ValueError:
-        raise ValueError(f"WEB_THREADS must be a whole number, not {value!r}") from None
-
-
-def open_redis(url: str | None, *, threads: int | None = None) -> StoreClient:
-    """A Redis client for `url`, or the in-process keyspace (single process only) when unset."""
+def open_redis(
+    url: str | None, *, threads: int | None = None, cluster: bool = False
+) -> StoreClient:
+    """A Redis client for `url` (a Redis Cluster's when `cluster`), or the in-process keyspace
+    (single process only) when unset. Its pools hold one connection per server thread."""
     if url:
-        return connect_redis(url, max_connections=threads or web_threads())
+        connect = connect_redis_cluster if cluster else connect_redis
+        return connect(url, max_connections=threads or web_threads())
     log.warning(
         "REDIS_URL is not set: using an in-process store that serves this single process only"
     )
@@ -78,7 +76,11 @@ def build_runtime(
     clock: Callable[[], datetime] | None = None,
 ) -> Runtime:
     settings = settings or Settings.from_env()
-    client = redis_client if redis_client is not None else open_redis(settings.redis_url)
+    client = (
+        redis_client
+        if redis_client is not None
+        else open_redis(settings.redis_url, cluster=settings.redis_cluster)
+    )
     box = SecretBox.from_setting(settings.secrets_key)
     if box is None and isinstance(client, MemoryKeyspace):
         # Sessions in this process's memory die with it, and so may their key: platform tokens

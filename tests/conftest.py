@@ -5,15 +5,19 @@ so each test gets its own key prefix (`real_redis.key_prefix`, which build_runti
 deletes only its own keys afterwards: never FLUSHDB.
 
 Real servers are found at REDIS_TEST_URL (default redis://127.0.0.1:6379/15) and POSTGRES_TEST_URL
-(default postgresql+psycopg://postgres@127.0.0.1:5432/test). Outside CI a missing server skips the
-tests that need it; in CI (CI=true) it fails them, so a green run always means real servers ran.
+(default postgresql+psycopg://postgres@127.0.0.1:5432/test). The store tests also run on a 3-node
+Redis Cluster the suite starts itself (tests/redis_cluster.py), or the one at
+REDIS_CLUSTER_TEST_URL. Outside CI a missing server skips the tests that need it; in CI (CI=true)
+it fails them, so a green run always means real servers ran.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +25,7 @@ import redis
 
 from bot.memory_store import MemoryKeyspace
 
+REDIS_CLUSTER_TEST_URL = os.environ.get("REDIS_CLUSTER_TEST_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 TEST_SECRETS_KEY = "dGVzdC1vbmx5LXNlY3JldHMta2V5LTMyLWJ5dGVzLS0="
@@ -80,6 +85,44 @@ def real_redis(real_redis_server: redis.Redis, redis_prefix: str) -> Iterator[re
     leftovers = list(real_redis_server.scan_iter(match=f"{redis_prefix}:*", count=500))
     if leftovers:
         real_redis_server.delete(*leftovers)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A 3-primary Redis Cluster on 127.0.0.1 for the whole run, stopped at its end."""
+    if REDIS_CLUSTER_TEST_URL:
+        yield REDIS_CLUSTER_TEST_URL
+        return
+    from tests.redis_cluster import ClusterFailed, local_cluster
+
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(local_cluster(tmp_path_factory.mktemp("redis-cluster")))
+        except (ClusterFailed, OSError, subprocess.SubprocessError) as exc:
+            _unreachable("a local Redis Cluster", exc)
+        yield url
+
+
+@pytest.fixture
+def cluster_redis(redis_cluster_url: str, redis_prefix: str) -> Iterator[redis.RedisCluster]:
+    """A client of the cluster built as the app builds it (REDIS_CLUSTER=on), with its own prefix."""
+    from bot.redis_store import connect_redis_cluster
+
+    client = connect_redis_cluster(redis_cluster_url, max_connections=16)
+    client.key_prefix = redis_prefix  # type: ignore[attr-defined]  # read by build_runtime
+    yield client
+    leftovers = list(client.scan_iter(match=f"{redis_prefix}:*", count=500))
+    if leftovers:
+        client.delete(*leftovers)
+    client.close()
+
+
+@pytest.fixture(params=["real-redis", "redis-cluster"])
+def shared_redis(request: pytest.FixtureRequest) -> redis.Redis | redis.RedisCluster:
+    """What several app processes share: one Redis server, or a Redis Cluster."""
+    if request.param == "real-redis":
+        return request.getfixturevalue("real_redis")
+    return request.getfixturevalue("cluster_redis")
 
 
 @pytest.fixture

@@ -17,8 +17,20 @@ import httpx
 
 from bot import deadline
 from bot.backends.protocol import BackendUnavailable
+from bot.config import web_threads
 
 log = logging.getLogger(__name__)
+
+
+def platform_limits() -> httpx.Limits:
+    """A platform client's connections: one per server thread (WEB_THREADS), at least 20.
+
+    A slow platform holds a connection for its whole answer (100-500 ms), so with fewer
+    connections than threads the threads queue for a connection, not for the platform.
+    """
+    threads = web_threads()
+    return httpx.Limits(max_connections=max(20, threads), max_keepalive_connections=threads)
+
 
 CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 4.0
@@ -52,7 +64,7 @@ class PlatformHttp:
         self._owns_client = client is None
         self._client = client or httpx.Client(
             transport=transport,
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            limits=platform_limits(),
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             follow_redirects=False,
         )

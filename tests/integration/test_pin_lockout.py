@@ -1,4 +1,5 @@
-"""PIN guesses fired in parallel: at most 5 PIN checks per number per 15 minutes, on real Redis.
+"""PIN guesses fired in parallel: at most 5 PIN checks per number per 15 minutes, on real Redis
+and on a Redis Cluster.
 
 Each guess comes from its own chat (so the conversation lock does not serialise them), all for
 the demo number, through the engine and the built-in backend; a wrapper counts the checks.
@@ -54,8 +55,9 @@ def counting(backend) -> CountingBackend:
 
 
 @pytest.fixture
-def engine(real_redis: redis.Redis, counting, settings, clock) -> Iterator[Engine]:
-    yield build_runtime(settings, redis_client=real_redis, backend=counting, clock=clock).engine
+def engine(shared_redis: redis.Redis, counting, settings, clock) -> Iterator[Engine]:
+    """The engine on one Redis server, then on a Redis Cluster."""
+    yield build_runtime(settings, redis_client=shared_redis, backend=counting, clock=clock).engine
 
 
 def waiting_for_pin(engine: Engine, chat: str) -> Incoming:

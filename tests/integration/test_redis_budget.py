@@ -41,18 +41,18 @@ class RoundTrips:
 
 @pytest.mark.parametrize("words", [["BOOKINGS"], ["BOOKINGS", "MORE", "2"], ["MENU", "HELP"]])
 def test_two_round_trips_per_message_after_login(
-    real_redis: redis.Redis,
+    shared_redis: redis.Redis,
     backend,
     settings,
     clock,
     monkeypatch: pytest.MonkeyPatch,
     words: list[str],
 ) -> None:
-    engine = build_runtime(settings, redis_client=real_redis, backend=backend, clock=clock).engine
+    engine = build_runtime(settings, redis_client=shared_redis, backend=backend, clock=clock).engine
     chat = Chat(engine, channel="sms")
     chat.login()
     chat.send("MENU")  # scripts are loaded by now
-    trips = RoundTrips(real_redis, monkeypatch)
+    trips = RoundTrips(shared_redis, monkeypatch)
     for n, word in enumerate(words):
         engine.handle(chat.incoming(word, delivery_id=f"SM{n}"))
     assert trips.count == 2 * len(words)

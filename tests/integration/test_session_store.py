@@ -221,3 +221,56 @@ class TestPinLockout:
         for t in threads:
             t.join(10)
         assert allowed.count(None) == 5
+
+
+class TestOnARedisCluster:
+    def test_each_node_gets_a_connection_pool_the_size_of_the_thread_count(
+        self, redis_cluster_url: str
+    ) -> None:
+        from bot.runtime import open_redis
+
+        client = open_redis(redis_cluster_url, threads=12, cluster=True)
+        try:
+            assert isinstance(client, redis.RedisCluster)
+            nodes = client.get_primaries()
+            assert len(nodes) == 3
+            for node in nodes:
+                pool = node.redis_connection.connection_pool
+                assert isinstance(pool, redis.BlockingConnectionPool)
+                assert pool.max_connections == 12
+                assert pool.timeout <= 1.0
+                assert pool.connection_kwargs["socket_timeout"] <= 1.0
+                assert pool.connection_kwargs["socket_connect_timeout"] <= 1.0
+        finally:
+            client.close()
+
+    def test_a_claim_whose_begin_timed_out_is_released_before_the_next_message(
+        self, cluster_redis
+    ) -> None:
+        store = make_store(cluster_redis, wait_seconds=0.2)
+        held = store.begin("sms:447700900123", "SM1")
+        assert isinstance(held, Claim)
+        store._orphans.append(held)  # as `begin` records it when Redis timed out
+        assert isinstance(store.begin("sms:447700900123", "SM1"), Claim), "lock and claim freed"
+
+    def test_the_health_check_reaches_the_cluster(self, cluster_redis) -> None:
+        assert make_store(cluster_redis).ping()
+
+    def test_conversations_are_spread_over_the_nodes(self, cluster_redis) -> None:
+        store = make_store(cluster_redis)
+        for n in range(30):
+            store.save(f"sms:4477009001{n:02d}", Session(state="menu"))
+        nodes = {
+            cluster_redis.get_node_from_key(store.keys.session(f"sms:4477009001{n:02d}")).name
+            for n in range(30)
+        }
+        assert len(nodes) >= 2, "every conversation landed on one node: not a cluster test"
+        assert store.load("sms:447700900117").state == "menu"
+
+    def test_a_script_touching_two_slots_is_refused_by_the_cluster(self, cluster_redis) -> None:
+        """What the hash tags prevent: without a shared tag a script cannot run at all."""
+        keys = keys_for(cluster_redis)
+        untagged = [f"{keys.prefix}:attempts:id:1", f"{keys.prefix}:attempts:conv:sms:1"]
+        assert cluster_redis.keyslot(untagged[0]) != cluster_redis.keyslot(untagged[1])
+        with pytest.raises(redis.exceptions.RedisClusterException, match="same key slot"):
+            cluster_redis.register_script("return 1")(keys=untagged)

@@ -110,3 +110,23 @@ def test_hash_cost_settings_name_their_variable() -> None:
         Settings.from_env({"PIN_HASH_MEMORY_KIB": "lots"})
     with pytest.raises(ValueError, match="PIN_HASH_TIME_COST must be at least 1"):
         PinHasher(time_cost=0)
+
+
+def test_a_pin_check_that_gets_no_turn_before_the_deadline_is_busy_not_slow() -> None:
+    """Every hashing slot is taken (a login storm): the check waits its turn only while the
+    message still has time, then says busy so the webhook answers 503 and the platform retries."""
+    from bot import deadline
+    from bot.backends.builtin import pins
+    from bot.backends.protocol import BackendBusy
+
+    hasher = pins.PinHasher(time_cost=1, memory_kib=64)
+    pin_hash, pin_salt = hasher.hash("1234")
+    for _ in range(pins.HASHES_AT_ONCE):
+        pins._HASHING.acquire()
+    try:
+        with deadline.deadline(pins.DEADLINE_RESERVE_SECONDS + 0.1), pytest.raises(BackendBusy):
+            hasher.verify("1234", pin_hash, pin_salt)
+    finally:
+        for _ in range(pins.HASHES_AT_ONCE):
+            pins._HASHING.release()
+    assert hasher.verify("1234", pin_hash, pin_salt)

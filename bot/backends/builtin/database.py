@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from bot.backends.protocol import BackendBusy, BackendUnavailable
+from bot.config import web_threads
 from bot.deadline import remaining
 
 DB_FILENAME = "bookings.sqlite3"
@@ -43,7 +44,8 @@ MIN_WAIT_SECONDS = 0.05
 CONNECT_TIMEOUT_SECONDS = 5
 POOL_WAIT_SECONDS = 2.0
 POOL_SIZE, POOL_OVERFLOW = 8, 8
-"""Enough connections for every thread of a worker (gunicorn gthread, 8 threads) and then some."""
+"""At least this many connections, and one per server thread (WEB_THREADS) when there are more,
+then some: a thread never waits for a connection that a thread waiting on a platform holds."""
 
 WRITE = "booking_bot_write"
 """Execution option marking a connection whose transaction writes; its value is the longest the
@@ -102,7 +104,7 @@ def make_engine(url: URL) -> Engine:
         kwargs["pool_pre_ping"] = True
     if not is_memory_sqlite(url):
         kwargs |= {
-            "pool_size": POOL_SIZE,
+            "pool_size": max(POOL_SIZE, web_threads()),
             "max_overflow": POOL_OVERFLOW,
             "pool_timeout": POOL_WAIT_SECONDS,
         }

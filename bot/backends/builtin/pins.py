@@ -29,11 +29,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from bot import deadline
+from bot.backends.protocol import BackendBusy
 
 TIME_COST = 3
 MEMORY_KIB = 12 * 1024
@@ -43,6 +49,27 @@ PEPPER_PREFIX = "pepper:"
 NO_PEPPER = "none"
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+HASHES_AT_ONCE = max(2, os.cpu_count() or 2)
+"""PIN hashes computed at the same time per process. Each takes a core and MEMORY_KIB while the
+GIL is released, so a login storm on many threads (WEB_THREADS sized for a slow platform) would
+otherwise slice every core between all of them, push them all past the message deadline and
+need threads x 12 MiB. The others wait their turn, at most until the deadline."""
+_HASHING = threading.BoundedSemaphore(HASHES_AT_ONCE)
+DEADLINE_RESERVE_SECONDS = 1.0
+
+
+@contextmanager
+def _hashing_slot() -> Iterator[None]:
+    wait = max(0.0, deadline.remaining() - DEADLINE_RESERVE_SECONDS)
+    if not _HASHING.acquire(timeout=wait):
+        raise BackendBusy("Too many PIN checks at once; no turn came before the deadline.")
+    try:
+        yield
+    finally:
+        _HASHING.release()
+
+
 _DEMO_HASHES: dict[tuple[str, str, int, int], tuple[str, str]] = {}
 
 
@@ -82,7 +109,9 @@ class PinHasher:
 
     def hash(self, pin: str) -> tuple[str, str]:
         """(pin_hash, pin_salt column) for a new PIN, with the current pepper."""
-        return self._argon2.hash(self._keyed(pin, self._current)), PEPPER_PREFIX + self._current
+        with _hashing_slot():
+            pin_hash = self._argon2.hash(self._keyed(pin, self._current))
+        return pin_hash, PEPPER_PREFIX + self._current
 
     def demo_hash(self, pin: str) -> tuple[str, str]:
         """The demo PINs are public: one hash per PIN and settings per process is enough."""
@@ -94,12 +123,14 @@ class PinHasher:
     def verify(self, pin: str, pin_hash: str, pin_salt: str) -> bool:
         """Whether `pin` matches. Raises UnknownPepper when the hash's pepper is not configured."""
         if not pin_salt.startswith(PEPPER_PREFIX):
-            return _scrypt_matches(pin, pin_hash, pin_salt)
+            with _hashing_slot():
+                return _scrypt_matches(pin, pin_hash, pin_salt)
         pepper_id = pin_salt.removeprefix(PEPPER_PREFIX)
         if pepper_id != NO_PEPPER and pepper_id not in self._peppers:
             raise UnknownPepper(pepper_id)
         try:
-            return self._argon2.verify(pin_hash, self._keyed(pin, pepper_id))
+            with _hashing_slot():
+                return self._argon2.verify(pin_hash, self._keyed(pin, pepper_id))
         except (VerificationError, InvalidHashError):
             return False
 

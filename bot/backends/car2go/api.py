@@ -21,6 +21,7 @@ import httpx
 
 from bot import deadline
 from bot.backends.car2go.codes import OK, error_for, oauth_error_for
+from bot.backends.platform_http import platform_limits
 from bot.backends.protocol import (
     BackendBusy,
     BackendUnavailable,
@@ -77,7 +78,7 @@ class Car2goApi:
         self._consumer_secret = consumer_secret
         self.loc = loc
         self.client = client or httpx.Client(
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            limits=platform_limits(),
             headers={"Accept": "application/json"},
         )
 

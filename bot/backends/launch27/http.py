@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bot import deadline
+from bot.backends.platform_http import platform_limits
 from bot.backends.protocol import (
     BackendBusy,
     BackendUnavailable,
@@ -68,7 +69,7 @@ class Launch27Http:
         self._own_client = client is None
         self.client = client or httpx.Client(
             transport=transport,
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            limits=platform_limits(),
             follow_redirects=False,
         )
         self.headers = {"Content-Type": "application/json", **(headers or {})}
