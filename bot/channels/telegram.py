@@ -6,6 +6,7 @@ which it sends through the Bot API itself.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -311,22 +312,26 @@ def _send_messages(reply: Reply, chat_id: int | str) -> list[dict[str, Any]]:
         text = "Please choose:"
     chunks = split_text(text)
     methods = [{"method": "sendMessage", "chat_id": chat_id, "text": chunk} for chunk in chunks]
-    methods[-1]["reply_markup"] = _markup(reply, as_numbers=listed)
+    methods[-1]["reply_markup"] = _markup(reply.options, reply.request_phone, listed)
     return methods
 
 
-def _markup(reply: Reply, *, as_numbers: bool) -> dict[str, Any]:
-    if reply.request_phone:
+@functools.lru_cache(maxsize=4096)
+def _markup(options: tuple[Option, ...], request_phone: bool, as_numbers: bool) -> dict[str, Any]:
+    """The reply markup (shared between calls: never changed once made). The menu and each
+    customer's list come again and again, and building the markup objects is a fair part of a
+    message's CPU."""
+    if request_phone:
         button = KeyboardButton(SHARE_PHONE, request_contact=True)
         keyboard = ReplyKeyboardMarkup([[button]], one_time_keyboard=True, resize_keyboard=True)
         return keyboard.to_dict()
-    if not reply.options:
+    if not options:
         # a contact-sharing keyboard shown earlier would otherwise stay up
         return ReplyKeyboardRemove().to_dict()
     if as_numbers:
         buttons = [
             InlineKeyboardButton(str(n), callback_data=callback_data(o, n))
-            for n, o in numbered(reply.options)
+            for n, o in numbered(options)
         ]
         rows = math.ceil(len(buttons) / ROW_WIDTH)
         width = math.ceil(len(buttons) / rows)
@@ -334,7 +339,7 @@ def _markup(reply: Reply, *, as_numbers: bool) -> dict[str, Any]:
     else:
         grid = [
             [InlineKeyboardButton(o.label, callback_data=callback_data(o, n))]
-            for n, o in numbered(reply.options)
+            for n, o in numbered(options)
         ]
     return InlineKeyboardMarkup(grid).to_dict()
 
