@@ -26,7 +26,7 @@ import redis.connection
 
 from benchmarks.bot_api import CountingBotApi
 from benchmarks.journeys import SECRET_HEADER, TELEGRAM_PATH
-from benchmarks.seed import TELEGRAM_LOGINS, create_database
+from benchmarks.seed import chat_login, create_database
 from bot.config import Settings
 from bot.runtime import build_runtime
 from webhooks.app import create_app
@@ -112,7 +112,7 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
         }
         settings = Settings.from_env(env)
-        create_database(env["DATABASE_URL"], 0, settings)
+        create_database(env["DATABASE_URL"], args.chats, settings)
         client = redis.Redis.from_url(redis_url)
         client.key_prefix = prefix  # type: ignore[attr-defined]  # read by build_runtime
         runtime = build_runtime(settings, redis_client=client)
@@ -122,7 +122,7 @@ def main() -> None:
         chats = [Chat(http, 900_000 + n, ids) for n in range(args.chats)]
         try:
             for n, chat in enumerate(chats):
-                login = TELEGRAM_LOGINS[n % len(TELEGRAM_LOGINS)]
+                login = chat_login(n)
                 chat.say("/start", "phone number")
                 chat.say(f"+{login.phone}", "PIN")
                 chat.say(login.pin, "logged in")
