@@ -25,7 +25,7 @@ import redis
 import redis.connection
 
 from benchmarks.bot_api import CountingBotApi
-from benchmarks.journeys import SECRET_HEADER, TELEGRAM_PATH
+from benchmarks.journeys import SECRET_HEADER, TELEGRAM_PATH, TelegramChat
 from benchmarks.seed import chat_login, create_database
 from bot.config import Settings
 from bot.runtime import build_runtime
@@ -35,17 +35,11 @@ SECRET = "profile-secret"
 
 
 class Chat:
+    """A chat posting the benchmark's own update bodies to the app's test client."""
+
     def __init__(self, client: Any, chat_id: int, update_ids: itertools.count[int]) -> None:
         self.client = client
-        self.chat_id = chat_id
-        self.update_ids = update_ids
-        self.message_ids = itertools.count(1)
-
-    def _user(self) -> dict[str, Any]:
-        return {"id": self.chat_id, "is_bot": False, "first_name": "Bench", "language_code": "en"}
-
-    def _chat(self) -> dict[str, Any]:
-        return {"id": self.chat_id, "type": "private", "first_name": "Bench"}
+        self.bodies = TelegramChat(None, None, chat_id, chat_login(0), update_ids)  # type: ignore[arg-type]
 
     def post(self, update: dict[str, Any]) -> dict[str, Any]:
         response = self.client.post(TELEGRAM_PATH, json=update, headers={SECRET_HEADER: SECRET})
@@ -53,41 +47,13 @@ class Chat:
         return response.get_json(silent=True) or {}
 
     def say(self, text: str, marker: str) -> dict[str, Any]:
-        message: dict[str, Any] = {
-            "message_id": next(self.message_ids),
-            "from": self._user(),
-            "chat": self._chat(),
-            "date": int(time.time()),
-            "text": text,
-        }
-        if text.startswith("/"):
-            message["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
-            ]
-        answer = self.post({"update_id": next(self.update_ids), "message": message})
+        answer = self.post(self.bodies.text_update(text))
         if marker.lower() not in answer.get("text", "").lower():
             raise AssertionError(f"{text!r}: {answer.get('text')!r}")
         return answer
 
     def press(self, data: str) -> dict[str, Any]:
-        return self.post(
-            {
-                "update_id": next(self.update_ids),
-                "callback_query": {
-                    "id": f"{self.chat_id}{next(self.message_ids):08d}",
-                    "from": self._user(),
-                    "chat_instance": str(-self.chat_id),
-                    "data": data,
-                    "message": {
-                        "message_id": 1,
-                        "from": {"id": 7000000001, "is_bot": True, "first_name": "Demo"},
-                        "chat": self._chat(),
-                        "date": int(time.time()),
-                        "text": "...",
-                    },
-                },
-            }
-        )
+        return self.post(self.bodies.press_update(data, on_message_id=1))
 
 
 def main() -> None:

@@ -43,22 +43,12 @@ class Message(msgspec.Struct, rename={"sender": "from"}):
 
     def plain(self) -> bool:
         """Nothing but text: no field the full reading treats specially."""
-        return all(
-            value is None
-            for value in (
-                self.caption,
-                self.contact,
-                self.location,
-                self.photo,
-                self.document,
-                self.video,
-                self.voice,
-                self.audio,
-                self.sticker,
-                self.animation,
-                self.video_note,
-            )
-        )
+        return all(getattr(self, name) is None for name in SPECIAL)
+
+
+SPECIAL = ("caption", "contact", "location", "photo", "document", "video", "voice", "audio")
+SPECIAL += ("sticker", "animation", "video_note")
+"""Message fields that only the full reading reads (media, contact, location)."""
 
 
 class PressedOn(msgspec.Struct):
