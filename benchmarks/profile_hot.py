@@ -75,7 +75,7 @@ def main() -> None:
             "TELEGRAM_BOT_TOKEN": "1:profile",
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "TELEGRAM_API_URL": api.url,
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         }
         settings = Settings.from_env(env)
         create_database(env["DATABASE_URL"], args.chats, settings)
