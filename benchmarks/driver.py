@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import httpx
 
 from benchmarks.journeys import Chat, ChatLog, SmsChat, Target, TelegramChat, run_chat
-from benchmarks.seed import TELEGRAM_LOGINS, sms_login
+from benchmarks.seed import chat_login, sms_login
 from benchmarks.stats import DriveResult
 
 FIRST_CHAT_ID = 5_000_000
@@ -55,14 +55,10 @@ def make_chats(plan: Plan, http: httpx.Client) -> list[Chat]:
     ids = itertools.count(first_id)  # next() on a count is thread-safe
     if plan.channel == "telegram":
         base = FIRST_CHAT_ID + plan.run_number * 100_000
+        # each chat its own customer: chats sharing one would trip the PIN lock-out when they
+        # log in all at once (the hot journey's untimed start does)
         return [
-            TelegramChat(
-                http,
-                target_of(plan, i),
-                base + i,
-                TELEGRAM_LOGINS[i % len(TELEGRAM_LOGINS)],
-                ids,
-            )
+            TelegramChat(http, target_of(plan, i), base + i, chat_login(i), ids)
             for i in range(plan.chats)
         ]
     if plan.channel == "sms":

@@ -187,8 +187,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--seconds must be more than 0")
     if args.seconds is None and args.journeys is None:
         args.seconds = DEFAULT_SECONDS
-    if "sms" in args.channels and max(args.chats) > MAX_SMS_CHATS:
-        parser.error(f"at most {MAX_SMS_CHATS} SMS chats")
+    if max(args.chats) > MAX_SMS_CHATS:
+        parser.error(f"at most {MAX_SMS_CHATS} chats")
     if args.backend_delay_ms < 0:
         parser.error("--backend-delay-ms cannot be negative")
     return args
@@ -304,8 +304,8 @@ def start(stack: ExitStack, tmp: Path, args: argparse.Namespace) -> Harness:
                 port, redis_url, database_url, bot_api.url, keys, tmp, args.backend_delay_ms
             )
             if name == BOT and copy == 0:
-                sms_chats = max([*args.chats, warm_up_chats(args)]) if "sms" in args.channels else 0
-                create_database(database_url, sms_chats, Settings.from_env(env))
+                chats = max([*args.chats, warm_up_chats(args)])
+                create_database(database_url, chats, Settings.from_env(env))
             argv = server_argv(args, env, factory)
             # the app sizes its pools to WEB_THREADS, as the Procfile's threads come from it
             env["WEB_THREADS"] = str(servers.shape_of(argv).threads)

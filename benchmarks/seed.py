@@ -1,7 +1,8 @@
-"""The benchmark's booking database: the demo data, plus one customer per simulated SMS chat.
+"""The benchmark's booking database: the demo data, plus one customer per simulated chat.
 
 An SMS conversation is keyed by the sender's number, and the sender's number is the login, so
-concurrent SMS chats need as many customers. They are copies of the demo customers (same PINs,
+concurrent SMS chats need as many customers; Telegram chats get them too, as chats logging in as
+one customer all at once would trip its PIN lock-out. They are copies of the demo customers (same PINs,
 same kinds of bookings) on Ofcom's drama numbers 07700 900200 to 900999.
 """
 
@@ -34,6 +35,11 @@ def sms_login(index: int) -> Login:
         raise ValueError(f"at most {MAX_SMS_CHATS} SMS chats")
     template = demo.CUSTOMERS[index % len(demo.CUSTOMERS)]
     return Login(str(FIRST_SMS_NUMBER + index), template.pin)
+
+
+def chat_login(index: int) -> Login:
+    """The customer simulated chat number `index` logs in as, on either channel."""
+    return sms_login(index)
 
 
 def create_database(database_url: str, sms_chats: int, settings: Settings) -> None:

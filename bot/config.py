@@ -57,6 +57,10 @@ class Settings:
     """Worker processes the Procfile starts (WEB_CONCURRENCY); more than one needs REDIS_URL."""
     twilio_connection_overrides: str = TWILIO_CONNECTION_OVERRIDES
     session_ttl_seconds: int = 1800
+    bookings_keep_seconds: int = 30
+    """How long a booking list read from the backend may be shown again from the session (0:
+    never). The bot's own creates and cancels drop it at once; this bounds changes made
+    elsewhere."""
     business_name: str = "Demo Cabs & Cleaning"
     timezone: str = "Europe/London"
     phone_region: str = "GB"
@@ -167,6 +171,7 @@ class Settings:
             twilio_connection_overrides=get("TWILIO_CONNECTION_OVERRIDES")
             or defaults.twilio_connection_overrides,
             session_ttl_seconds=number("SESSION_TTL_SECONDS", defaults.session_ttl_seconds),
+            bookings_keep_seconds=number("BOOKINGS_KEEP_SECONDS", defaults.bookings_keep_seconds),
             business_name=get("BUSINESS_NAME") or defaults.business_name,
             timezone=timezone,
             phone_region=(get("PHONE_REGION") or defaults.phone_region).upper(),

@@ -6,7 +6,7 @@ back; the conversation logic only ever sees these two types.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Channel = Literal["telegram", "sms", "whatsapp", "console"]
@@ -57,12 +57,15 @@ class Reply:
     """Delete the customer's message this answers (it carried a PIN)."""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["options"] = [
-            [o.label, o.value] if o.number is None else [o.label, o.value, o.number]
-            for o in self.options
-        ]
-        return data
+        return {
+            "text": self.text,
+            "options": [
+                [o.label, o.value] if o.number is None else [o.label, o.value, o.number]
+                for o in self.options
+            ],
+            "request_phone": self.request_phone,
+            "delete_incoming": self.delete_incoming,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Protocol
 
-from bot.backends.protocol import Customer
+import msgspec
+
+from bot.backends.protocol import Booking, Customer
 from bot.secret_box import SecretBox, SecretUnreadable, seal, unseal
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,18 @@ SECRET_FIELDS = ("token", "token_secret")
 
 
 @dataclass
+class KeptList:
+    """The booking list read last, kept with the session so showing it again costs no backend
+    call (bot/conversation/kept.py decides when it may be used)."""
+
+    customer: str
+    """The id of the customer it was read for."""
+    read_at: float
+    limit: int
+    bookings: list[Booking]
+
+
+@dataclass
 class Session:
     state: str = "start"
     customer: dict[str, Any] | None = None
@@ -54,6 +68,7 @@ class Session:
     data: dict[str, Any] = field(default_factory=dict)
     """Scratch space of the flow in progress (e.g. the fee a cancellation question showed)."""
     updated_at: float = 0.0
+    kept_list: KeptList | None = None
 
     @property
     def logged_in(self) -> bool:
@@ -68,19 +83,32 @@ class Session:
         self.customer = asdict(customer) if customer else None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        return _ENCODER.encode(self).decode()
 
     @classmethod
     def from_json(cls, raw: str | bytes | None) -> Session:
+        """Typed decoding (msgspec); a record it refuses (written by an older version with other
+        field types, or damaged) is read leniently field by field instead."""
         if not raw:
             return cls()
         try:
+            return _DECODER.decode(raw)
+        except msgspec.DecodeError:
+            return cls._from_json_leniently(raw)
+
+    @classmethod
+    def _from_json_leniently(cls, raw: str | bytes) -> Session:
+        try:
             data = json.loads(raw)
-            known = {f.name for f in fields(cls)}
+            known = {f.name for f in fields(cls)} - {"kept_list"}  # a cache: never worth guessing
             return cls(**{k: v for k, v in data.items() if k in known})
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, AttributeError):
             log.warning("unreadable session record replaced by a new session")
             return cls()
+
+
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder(Session)
 
 
 class SessionCodec:
@@ -90,16 +118,20 @@ class SessionCodec:
         self.box = box
 
     def encode(self, session: Session) -> str:
-        record = asdict(session)
-        customer = record.get("customer")
-        if customer:
-            for name in SECRET_FIELDS:
-                if customer.get(name):
-                    customer[name] = seal(self.box, customer[name])
-        hidden = record["data"].get("secrets")
+        customer = session.customer
+        if customer and any(customer.get(name) for name in SECRET_FIELDS):
+            sealed = {
+                k: seal(self.box, v) if k in SECRET_FIELDS and v else v for k, v in customer.items()
+            }
+            session = replace(session, customer=sealed)
+        hidden = session.data.get("secrets")
         if hidden:
-            record["data"]["secrets"] = {k: seal(self.box, str(v)) for k, v in hidden.items()}
-        return json.dumps(record, separators=(",", ":"))
+            data = {
+                **session.data,
+                "secrets": {k: seal(self.box, str(v)) for k, v in hidden.items()},
+            }
+            session = replace(session, data=data)
+        return session.to_json()
 
     def decode(self, raw: str | bytes | None) -> Session:
         session = Session.from_json(raw)

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from bot.channels.telegram import ParsedUpdate, parse_update, render_methods
+from bot.channels.telegram import ParsedUpdate, parse_body, render_methods
 from bot.messages import Incoming, Reply
 from webhooks import logs
 from webhooks.resources import Resources, current
@@ -40,12 +40,11 @@ def webhook() -> Response:
     if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
         abort(403)
 
-    data = request.get_json(force=True, silent=True)
-    if not isinstance(data, dict):
+    parsed = parse_body(request.get_data(cache=False))
+    if parsed is None:
         log.warning("telegram: unreadable update body ignored")
         return ok()
     with logs.handling("telegram") as handled:
-        parsed = parse_update(data)
         if parsed.incoming is None:
             log.info("telegram: update %s (%s) not handled", parsed.update_id, parsed.kind)
             return answer(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from bot.backends.protocol import Booking, BookingNotFound, Capability
 from bot.conversation import listing
 from bot.conversation.formatting import booking_details
+from bot.conversation.kept import bookings_to_show
 from bot.conversation.states import State
 from bot.conversation.step import Step
 from bot.conversation.turn import Turn, ask_again, not_understood, reply, to_menu
@@ -28,7 +29,7 @@ def show(turn: Turn) -> list[Reply]:
 
 def show_page(turn: Turn, offset: int, after_the_end: bool = False) -> list[Reply]:
     """`after_the_end`: MORE on the last page of a list (the next list, or the top again)."""
-    found = turn.backend.recent_bookings(turn.customer, limit=listing.LIMIT)
+    found = bookings_to_show(turn.backend, turn.customer, listing.LIMIT)
     if not found:
         turn.session.listed = []
         return to_menu(turn, NONE_YET)

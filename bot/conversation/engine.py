@@ -22,6 +22,7 @@ from bot.backends.protocol import (
 )
 from bot.config import Settings
 from bot.conversation import table
+from bot.conversation.kept import KeptBookings
 from bot.conversation.turn import Turn
 from bot.deadline import deadline
 from bot.memory_store import MemoryKeyspace
@@ -79,14 +80,19 @@ class Engine:
             log.info("conversation %s: delivery %s replayed", incoming.key, incoming.delivery_id)
             return decode_replies(claim), True
         session: Session | None = claim.session
+        before = claim.session.to_json()
+        backend = self.kept_backend(claim.session)
         try:
-            replies = self.converse(claim.session, incoming)
+            replies = self.converse(claim.session, incoming, backend=backend, before=before)
         except (StoreUnavailable, BackendBusy):
             self.store.abort(claim)
             raise
         except Exception:
             log.exception("conversation %s: the step failed; session left as it was", incoming.key)
             session, replies = None, [Reply(SORRY)]
+            if backend.changed:  # a booking may have changed: the list kept must go
+                session = Session.from_json(before)
+                session.kept_list = None
         self.store.finish(claim, session, encode_replies(replies))
         return replies, False
 
@@ -109,19 +115,28 @@ class Engine:
             self.store.finish(claim, claim.session, encode_replies(replies))
         return replies
 
+    def kept_backend(self, session: Session) -> KeptBookings:
+        return KeptBookings(
+            self.backend, session, self.clock(), self.settings.bookings_keep_seconds
+        )
+
     def converse(
         self,
         session: Session,
         incoming: Incoming,
         step: Callable[[Turn], list[Reply]] = table.dispatch,
+        *,
+        backend: KeptBookings | None = None,
+        before: str | None = None,
     ) -> list[Reply]:
-        """Run one step on `session` in place. No Redis here except the PIN lock-out counters."""
+        """Run one step on `session` in place. No Redis here except the PIN lock-out counters.
+
+        `before`: the session's JSON as it came, if the caller has it already."""
         now = self.clock()
-        before = session.to_json()
+        before = before if before is not None else session.to_json()
+        backend = backend if backend is not None else self.kept_backend(session)
         state_before = session.state
-        turn = Turn(
-            session, incoming, self.backend, self.settings, now, self.lockout, links=self.links
-        )
+        turn = Turn(session, incoming, backend, self.settings, now, self.lockout, links=self.links)
         expire_if_idle(turn)
         try:
             replies = step(turn)
@@ -136,6 +151,8 @@ class Engine:
             log.info("conversation %s: the platform ended the login", incoming.key)
             restore(session, before)
             replies = table.log_in_again(turn)
+        if backend.changed or not session.logged_in:
+            session.kept_list = None
         if turn.notices and replies:
             first = replies[0]
             replies[0] = Reply(

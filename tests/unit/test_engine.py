@@ -17,11 +17,12 @@ def comparable(session) -> dict:
 
 
 def test_an_exception_in_a_flow_is_a_polite_reply_and_changes_nothing(
-    faulty_chat, faulty, caplog
+    faulty_chat, faulty, caplog, clock, settings
 ) -> None:
     sms = faulty_chat("sms")
     sms.login()
     sms.send("BOOKINGS")
+    clock.advance(seconds=settings.bookings_keep_seconds)  # the list kept is read afresh
     before = comparable(sms.session)
     faulty.fail("recent_bookings", RuntimeError("a bug"), times=None)
     caplog.set_level(logging.INFO)
@@ -38,10 +39,13 @@ def test_an_exception_in_a_flow_is_a_polite_reply_and_changes_nothing(
     assert sms.session.state == State.BOOKINGS
 
 
-def test_a_backend_outage_keeps_the_session_and_says_so(faulty_chat, faulty) -> None:
+def test_a_backend_outage_keeps_the_session_and_says_so(
+    faulty_chat, faulty, clock, settings
+) -> None:
     sms = faulty_chat("sms")
     sms.login()
     sms.send("BOOKINGS")
+    clock.advance(seconds=settings.bookings_keep_seconds)  # the list kept is read afresh
     before = comparable(sms.session)
     faulty.fail("recent_bookings", BackendUnavailable("timed out"), times=None)
     assert sms.send("MORE") == BACKEND_DOWN
