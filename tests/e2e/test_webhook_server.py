@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -28,30 +27,24 @@ from bot.backends.builtin import BuiltinBackend
 from bot.backends.protocol import BookingStatus
 from bot.config import Settings
 from bot.sessions import Keys, Session
+from tests.fakes.procfile_server import (
+    BOT_TOKEN,
+    ROOT,
+    SECRET,
+    free_port,
+    procfile_command,
+    served_bot,
+)
 from tests.fakes.telegram_api import FakeBotApi
-from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, sign, sms_params
+from tests.fakes.twilio import sign, sms_params
 from tests.fakes.updates import TelegramUser
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-BOT_TOKEN = "987654:E2E-token"
-SECRET = "e2e-webhook-secret"
 DB = int(os.environ.get("REDIS_E2E_DB", "14"))  # its own database: the server flushes nothing else
 ALEX, ALEX_PIN = "447700900123", "1234"
 SAM, SAM_PIN = "15555550123", "987654"
 BURST = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def procfile_command() -> str:
-    [line] = [ln for ln in (ROOT / "Procfile").read_text().splitlines() if ln.startswith("web:")]
-    return line.removeprefix("web:").strip()
 
 
 @dataclass
@@ -96,58 +89,11 @@ def server(real_redis_server: redis.Redis, tmp_path_factory) -> Iterator[Server]
     seeding.reset_demo()
     seeding.close()
 
-    bot_api = FakeBotApi().start()
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "PUBLIC_URL")},
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        "REDIS_URL": redis_url,
-        "DATABASE_URL": database_url,
-        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "TELEGRAM_API_URL": bot_api.url,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    log = (tmp / "server.log").open("wb")
-    process = subprocess.Popen(
-        ["bash", "-c", "exec " + procfile_command()],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    http = httpx.Client(timeout=httpx.Timeout(20.0, connect=2.0))
+    settings = {"WEB_CONCURRENCY": "2", "REDIS_URL": redis_url, "DATABASE_URL": database_url}
     try:
-        for _ in range(300):
-            if process.poll() is not None:
-                break
-            try:
-                if http.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        else:
-            pytest.fail("the server did not become healthy")
-        if process.poll() is not None:
-            pytest.fail(f"the server exited: {(tmp / 'server.log').read_text()}")
-        yield Server(url, database_url, redis_url, client, bot_api, http)
+        with served_bot(settings, tmp / "server.log") as served:
+            yield Server(served.url, database_url, redis_url, client, served.bot_api, served.http)
     finally:
-        http.close()
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        log.close()
-        bot_api.stop()
         client.flushdb()
 
 
