@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 
 from bot.backends import make_backend
 from bot.backends.protocol import BookingBackend
-from bot.config import DEFAULT_WEB_THREADS, Settings, web_threads
+from bot.config import Settings, web_threads
 from bot.conversation.engine import Engine
 from bot.memory_store import MemoryKeyspace, MemorySessionStore
 from bot.oauth_requests import OAuthRequests
@@ -25,9 +25,6 @@ from bot.secret_box import SecretBox
 from bot.sessions import DRAFT_KEEP_SECONDS, Keys, SessionStore
 
 log = logging.getLogger(__name__)
-
-DEFAULT_THREADS = DEFAULT_WEB_THREADS
-"""The Procfile's `--blocking-threads` when WEB_THREADS is unset."""
 
 StoreClient = RedisClient | MemoryKeyspace
 """Where a runtime keeps its sessions: a Redis client, or the in-process keyspace."""

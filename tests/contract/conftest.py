@@ -230,13 +230,7 @@ def launch27(api: str) -> Callable[[Clock], Iterator[Platform]]:
 
             return broken
 
-        @contextmanager
-        def refused() -> Iterator[BookingBackend]:
-            closed = backend_at(f"http://127.0.0.1:{closed_port()}")
-            try:
-                yield closed
-            finally:
-                closed.close()
+        refused = refused_at(backend_at)
 
         def lose() -> None:
             platform.knobs.drop_create_answers = 1
@@ -313,13 +307,7 @@ def gazoop(clock: Clock, http: httpx.Client) -> Iterator[Platform]:
 
         return broken
 
-    @contextmanager
-    def refused() -> Iterator[BookingBackend]:
-        closed = backend_at(f"http://127.0.0.1:{closed_port()}")
-        try:
-            yield closed
-        finally:
-            closed.close()
+    refused = refused_at(backend_at)
 
     platform = Platform(
         name="gazoop",
@@ -395,15 +383,7 @@ def car2go(clock: Clock, http: httpx.Client) -> Iterator[Platform]:
         finally:
             fake.heal()
 
-    @contextmanager
-    def refused() -> Iterator[BookingBackend]:
-        closed = make_car2go_backend(
-            settings_for(fake, car2go_url=f"http://127.0.0.1:{closed_port()}")
-        )
-        try:
-            yield closed
-        finally:
-            closed.close()
+    refused = refused_at(lambda url: make_car2go_backend(settings_for(fake, car2go_url=url)))
 
     def revoke(customer: Customer) -> None:
         fake.revoke(customer.token or "")
@@ -452,6 +432,22 @@ def platform(
     request: pytest.FixtureRequest, clock: Clock, http: httpx.Client
 ) -> Iterator[Platform]:
     yield from PLATFORMS[request.param](clock, http)
+
+
+def refused_at(
+    backend_at: Callable[[str], BookingBackend],
+) -> Callable[[], AbstractContextManager[BookingBackend]]:
+    """The "refused" fault of an HTTP platform: its backend pointed at a port nothing listens on."""
+
+    @contextmanager
+    def refused() -> Iterator[BookingBackend]:
+        closed = backend_at(f"http://127.0.0.1:{closed_port()}")
+        try:
+            yield closed
+        finally:
+            closed.close()
+
+    return refused
 
 
 def closed_port() -> int:

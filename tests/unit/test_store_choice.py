@@ -9,10 +9,10 @@ import time
 import pytest
 import redis
 
-from bot.config import DEFAULT_WEB_THREADS, Settings
+from bot.config import DEFAULT_WEB_THREADS, Settings, web_threads
 from bot.memory_store import MemoryKeyspace, MemorySessionStore
 from bot.redis_store import RedisSessionStore
-from bot.runtime import build_runtime, open_redis, web_threads
+from bot.runtime import build_runtime, open_redis
 from bot.sessions import Claim, ConversationBusy, StoreUnavailable
 
 
