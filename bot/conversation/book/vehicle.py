@@ -35,6 +35,7 @@ NEAREST_SMS = 3
 CAR = "car:"
 NO_WORDS = frozenset({"NO", "N", "NOPE", "CANCEL", "STOP", "NONE"})
 NEAR_WORDS = ("near ", "at ", "in ", "around ", "by ")
+NOT_HERE = "Sorry, cars can't be reserved here."
 
 
 def vehicle_service(catalogue: Catalogue) -> Service | None:
@@ -61,10 +62,12 @@ def prompt_near(turn: Turn) -> Reply:
 
 
 def prompt(turn: Turn) -> Reply:
+    """The cars on offer (kept in the session), else where the customer is."""
     cars = turn.session.data.get("cars")
     if turn.session.state == State.BOOK_VEHICLE and cars:
+        near = turn.session.data.get("near", "")
         options = tuple(Option(label, f"{CAR}{vin}") for vin, _, _, label in cars)
-        return cars_reply(turn.session.data.get("near", ""), options)
+        return Reply(f"Free cars near {near}, nearest first. Choose one to reserve it:", options)
     return prompt_near(turn)
 
 
@@ -99,7 +102,7 @@ def offer(turn: Turn, near: str | tuple[float, float]) -> list[Reply]:
     """The nearest free cars, numbered; a place with none asks for another."""
     backend = turn.backend
     if not isinstance(backend, VehicleSearch):
-        return to_menu(turn, "Sorry, cars can't be reserved here.")
+        return to_menu(turn, NOT_HERE)
     said = near if isinstance(near, str) else "your location"
     cars = backend.vehicles_near(
         near, limit=NEAREST_SMS if turn.profile.pays_per_segment else NEAREST
@@ -117,14 +120,7 @@ def offer(turn: Turn, near: str | tuple[float, float]) -> list[Reply]:
         ],
     }
     turn.goto(State.BOOK_VEHICLE)
-    options = tuple(
-        Option(label, f"{CAR}{car.id}") for car, label in zip(cars, labels, strict=True)
-    )
-    return [cars_reply(said, options)]
-
-
-def cars_reply(near: str, options: tuple[Option, ...]) -> Reply:
-    return Reply(f"Free cars near {near}, nearest first. Choose one to reserve it:", options)
+    return [prompt(turn)]
 
 
 def car_label(turn: Turn, car: Vehicle) -> str:
@@ -178,7 +174,7 @@ def reserve(turn: Turn, vin: str) -> list[Reply]:
         return ask_again(turn, "That car is no longer on the list.")
     service = vehicle_service(turn.catalogue)
     if service is None:
-        return to_menu(turn, "Sorry, cars can't be reserved here.")
+        return to_menu(turn, NOT_HERE)
     request = BookingRequest(service_id=service.id, start=turn.now, vehicle_id=vin)
     key = f"car-{vin}-{secrets.token_hex(6)}"  # the backend finds a lost reservation by VIN
     try:
