@@ -6,7 +6,9 @@ back; the conversation logic only ever sees these two types.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 Channel = Literal["telegram", "sms", "whatsapp", "console"]
@@ -37,6 +39,18 @@ class Incoming:
     def key(self) -> str:
         """The conversation key: WhatsApp and SMS from one number are separate conversations."""
         return f"{self.channel}:{self.conversation}"
+
+    @property
+    def tag(self) -> str:
+        """How logs name this conversation: see `chat_hash`."""
+        return chat_hash(self.key)
+
+
+@lru_cache(maxsize=4096)
+def chat_hash(conversation_key: str) -> str:
+    """A short stable name for a conversation in the logs that reveals neither the phone
+    number nor the chat id: the same conversation always gets the same 12 hex digits."""
+    return hashlib.sha256(conversation_key.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

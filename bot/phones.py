@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 
+@lru_cache(maxsize=8192)
 def normalize_phone(text: str, region: str = "GB") -> str | None:
     """International digits without `+` or `00` ("447700900123"), or None if not a phone number.
 
     Accepts "+44 7700 900123", "07700 900123" (in `region`), "0044...", "447700900123" and
-    "whatsapp:+44...".
+    "whatsapp:+44...".  Cached: every SMS checks its sender's number, and parsing is costly.
     """
     raw = text.strip().removeprefix("whatsapp:").strip()
     if not raw or len(raw) > 40:

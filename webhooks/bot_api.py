@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from bot.messages import chat_hash
+
 log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -45,7 +47,7 @@ class BotApi:
                 time.sleep(DELETE_PAUSES[attempt])
         log.warning(
             "conversation %s: the PIN message %s could not be deleted after %d attempts: %s",
-            conversation,
+            chat_hash(conversation),
             payload.get("message_id"),
             DELETE_ATTEMPTS,
             error,
@@ -70,13 +72,20 @@ class BotApi:
         except (httpx.HTTPError, ValueError) as exc:
             error = self._redact(f"{type(exc).__name__} {exc}")
             if not quiet:
-                log.warning("conversation %s: Bot API %s failed: %s", conversation, method, error)
+                log.warning(
+                    "conversation %s: Bot API %s failed: %s", chat_hash(conversation), method, error
+                )
             return False, error
         if response.status_code != 200 or not isinstance(answer, dict) or not answer.get("ok"):
             description = answer.get("description") if isinstance(answer, dict) else None
             error = f"{response.status_code} {self._redact(str(description))}"
             if not quiet:
-                log.warning("conversation %s: Bot API %s answered %s", conversation, method, error)
+                log.warning(
+                    "conversation %s: Bot API %s answered %s",
+                    chat_hash(conversation),
+                    method,
+                    error,
+                )
             return False, error
         return True, ""
 

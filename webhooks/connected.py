@@ -20,7 +20,7 @@ from bot.channels.telegram import render_methods
 from bot.config import Settings
 from bot.conversation.engine import Engine
 from bot.conversation.profile import profile_of
-from bot.messages import Incoming
+from bot.messages import Incoming, chat_hash
 from webhooks.bot_api import BotApi
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,9 @@ class ChatConnector:
         channel, _, chat = conversation_key.partition(":")
         if channel == "telegram":
             if self.bot_api is None:
-                log.warning("conversation %s connected; no Bot API to tell it", conversation_key)
+                log.warning(
+                    "conversation %s connected; no Bot API to tell it", chat_hash(conversation_key)
+                )
                 return
             incoming = Incoming(channel="telegram", conversation=chat)
             for method in render_methods(replies, incoming):
@@ -72,7 +74,8 @@ class ChatConnector:
         elif channel in ("sms", "whatsapp"):
             if self.texts is None or not reply_from:
                 log.warning(
-                    "conversation %s connected; no number to tell it from", conversation_key
+                    "conversation %s connected; no number to tell it from",
+                    chat_hash(conversation_key),
                 )
                 return
             body = render_text(replies, profile_of(channel))

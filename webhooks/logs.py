@@ -1,29 +1,27 @@
 """Application logging: configured by the app factory, one line per message handled.
 
 WSGI servers configure only their own loggers, so without this nothing the app logs appears.
-The line per message names the conversation by a hash (no phone number or chat id in the
-logs), the state the conversation reached, the time taken and the outcome; never message text.
+The line per message names the conversation by a hash (`bot.messages.chat_hash`, as every
+line the app logs does: no phone number or chat id in the logs), the state the conversation
+reached, the time taken and the outcome; never message text.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 
+from bot.messages import chat_hash
+
+__all__ = ["HandledMessage", "chat_hash", "configure", "handling"]
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-ENGINE_LOGGER = "bot.conversation.engine"
-STATE_LINE = "conversation %s: %s -> %s"
-"""The engine's line that reports the state a message left its conversation in."""
 
 log = logging.getLogger("webhooks.messages")
-
-_current: ContextVar[HandledMessage | None] = ContextVar("handled_message", default=None)
 
 
 def configure(level_name: str) -> None:
@@ -41,14 +39,6 @@ def configure(level_name: str) -> None:
         logging.getLogger(name).setLevel(level)
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    engine = logging.getLogger(ENGINE_LOGGER)
-    if not any(isinstance(f, StateCapture) for f in engine.filters):
-        engine.addFilter(StateCapture())
-
-
-def chat_hash(conversation_key: str) -> str:
-    """A short stable name for a conversation that does not reveal the number or chat id."""
-    return hashlib.sha256(conversation_key.encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -59,22 +49,10 @@ class HandledMessage:
     outcome: str = "ignored"
 
 
-class StateCapture(logging.Filter):
-    """Notes the state the engine reports for the message being handled (lets the line through)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        current = _current.get()
-        args = record.args
-        if current is not None and record.msg == STATE_LINE and isinstance(args, tuple):
-            current.state = str(args[-1])
-        return True
-
-
 @contextmanager
 def handling(channel: str) -> Iterator[HandledMessage]:
     """Log one line when the block ends: chat hash, state, time taken and outcome."""
     message = HandledMessage(channel)
-    token = _current.set(message)
     started = time.monotonic()
     try:
         yield message
@@ -82,7 +60,6 @@ def handling(channel: str) -> Iterator[HandledMessage]:
         message.outcome = f"error:{type(exc).__name__}"
         raise
     finally:
-        _current.reset(token)
         log.info(
             "%s message chat=%s state=%s time=%dms outcome=%s",
             message.channel,

@@ -26,6 +26,7 @@ from bot.backends.protocol import (
     LinkLogin,
     LoginExpired,
 )
+from bot.messages import chat_hash
 from bot.oauth_requests import OAuthRequests
 from bot.sessions import StoreUnavailable
 
@@ -107,7 +108,7 @@ def car2go_callback() -> Response:
         # The access is granted but the chat could not take it: the customer asks for a new link.
         log.exception("oauth callback: the conversation could not be connected")
         return _page(503, REFUSED, callback)
-    log.info("oauth callback: conversation %s connected", pending.conversation)
+    log.info("oauth callback: conversation %s connected", chat_hash(pending.conversation))
     return _page(200, CONNECTED, callback)
 
 

@@ -15,7 +15,8 @@ import hmac
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+import msgspec
+from flask import Blueprint, Response, abort, request
 
 from bot.channels.telegram import ParsedUpdate, parse_body, render_methods
 from bot.messages import Incoming, Reply
@@ -50,12 +51,13 @@ def webhook() -> Response:
             return answer(
                 [acknowledge(parsed.callback_query_id)] if parsed.callback_query_id else []
             )
-        handled.chat = logs.chat_hash(parsed.incoming.key)
+        handled.chat = parsed.incoming.tag
         if parsed.partial:
             log.info("telegram: update %s read in part (%s)", parsed.update_id, parsed.kind)
-        replies, replayed = resources.runtime.engine.handle_delivery(parsed.incoming)
-        handled.outcome = "replayed" if replayed else "answered"
-        return send(resources, parsed, parsed.incoming, replies, replayed=replayed)
+        delivered = resources.runtime.engine.handle_delivery(parsed.incoming)
+        handled.state = delivered.state
+        handled.outcome = "replayed" if delivered.replayed else "answered"
+        return send(resources, parsed, parsed.incoming, delivered.replies, delivered.replayed)
 
 
 def send(
@@ -63,7 +65,6 @@ def send(
     parsed: ParsedUpdate,
     incoming: Incoming,
     replies: list[Reply],
-    *,
     replayed: bool,
 ) -> Response:
     try:
@@ -100,8 +101,13 @@ def last_send_message(methods: list[dict]) -> int:
     return len(methods) - 1
 
 
+_json = msgspec.json.Encoder()
+
+
 def answer(methods: list[dict[str, Any]]) -> Response:
-    return jsonify(methods[0]) if methods else ok()
+    if not methods:
+        return ok()
+    return Response(_json.encode(methods[0]), status=200, mimetype="application/json")
 
 
 def ok() -> Response:

@@ -59,7 +59,7 @@ def sms() -> Response:
             log.warning("twilio: request without From or MessageSid ignored")
             return twiml(MessagingResponse())
         handled.channel = incoming.channel
-        handled.chat = logs.chat_hash(incoming.key)
+        handled.chat = incoming.tag
         if incoming.phone is None:
             # A short code, an alphanumeric sender or junk: nothing to log in with, and no way
             # to answer it (a reply would be billed and go nowhere).
@@ -68,10 +68,11 @@ def sms() -> Response:
             )
             handled.outcome = "not-a-phone-number"
             return twiml(MessagingResponse())
-        replies, replayed = current().runtime.engine.handle_delivery(incoming)
-        handled.outcome = "replayed" if replayed else "answered"
+        delivered = current().runtime.engine.handle_delivery(incoming)
+        handled.state = delivered.state
+        handled.outcome = "replayed" if delivered.replayed else "answered"
         answer = MessagingResponse()
-        body = render_text(replies, profile_of(incoming.channel))
+        body = render_text(delivered.replies, profile_of(incoming.channel))
         if body:
             answer.message(body)
         return twiml(answer)

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import cast
+from typing import NamedTuple, cast
 
 from bot.backends.protocol import (
     BackendBusy,
@@ -41,6 +41,15 @@ BACKEND_DOWN = (
 )
 
 
+class Delivered(NamedTuple):
+    """What handling one delivery gave: the replies, whether they were replayed from a delivery
+    handled before, and the state the conversation was left in ("-" when not known)."""
+
+    replies: list[Reply]
+    replayed: bool
+    state: str = "-"
+
+
 class Engine:
     def __init__(
         self,
@@ -63,10 +72,10 @@ class Engine:
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message. Raises StoreUnavailable / ConversationBusy: the caller retries."""
-        return self.handle_delivery(incoming)[0]
+        return self.handle_delivery(incoming).replies
 
-    def handle_delivery(self, incoming: Incoming) -> tuple[list[Reply], bool]:
-        """The replies, and whether they are a replay of a delivery handled before.
+    def handle_delivery(self, incoming: Incoming) -> Delivered:
+        """The replies, whether they are a replay of a delivery handled before, and the state.
 
         Raises StoreUnavailable, ConversationBusy or BackendBusy when the message could not be
         handled now: nothing was consumed, so the platform's retry runs it once.
@@ -74,11 +83,11 @@ class Engine:
         with deadline():
             return self._handle_delivery(incoming)
 
-    def _handle_delivery(self, incoming: Incoming) -> tuple[list[Reply], bool]:
+    def _handle_delivery(self, incoming: Incoming) -> Delivered:
         claim = self.store.begin(incoming.key, incoming.delivery_id)
         if isinstance(claim, str):
-            log.info("conversation %s: delivery %s replayed", incoming.key, incoming.delivery_id)
-            return decode_replies(claim), True
+            log.info("conversation %s: delivery %s replayed", incoming.tag, incoming.delivery_id)
+            return Delivered(decode_replies(claim), replayed=True)
         session: Session | None = claim.session
         before = claim.session.to_json()
         backend = self.kept_backend(claim.session)
@@ -88,13 +97,13 @@ class Engine:
             self.store.abort(claim)
             raise
         except Exception:
-            log.exception("conversation %s: the step failed; session left as it was", incoming.key)
+            log.exception("conversation %s: the step failed; session left as it was", incoming.tag)
             session, replies = None, [Reply(SORRY)]
             if backend.changed:  # a booking may have changed: the list kept must go
                 session = Session.from_json(before)
                 session.kept_list = None
         self.store.finish(claim, session, encode_replies(replies))
-        return replies, False
+        return Delivered(replies, replayed=False, state=session.state if session else "-")
 
     def connect(self, conversation_key: str, customer: Customer) -> list[Reply]:
         """Log a conversation in from outside any message of its own (the customer came back
@@ -144,11 +153,11 @@ class Engine:
             restore(session, before)
             raise
         except BackendUnavailable as exc:
-            log.warning("conversation %s: backend unavailable: %s", incoming.key, exc)
+            log.warning("conversation %s: backend unavailable: %s", incoming.tag, exc)
             restore(session, before)
             replies = [Reply(BACKEND_DOWN)]
         except LoginExpired:
-            log.info("conversation %s: the platform ended the login", incoming.key)
+            log.info("conversation %s: the platform ended the login", incoming.tag)
             restore(session, before)
             replies = table.log_in_again(turn)
         if backend.changed or not session.logged_in:
@@ -166,7 +175,8 @@ class Engine:
         elif session.state != state_before:
             session.options = []  # a new question without options: numbers mean nothing now
         session.updated_at = now.timestamp()
-        log.info("conversation %s: %s -> %s", incoming.key, state_before, session.state)
+        if log.isEnabledFor(logging.DEBUG):  # the line per message at INFO names the state
+            log.debug("conversation %s: %s -> %s", incoming.tag, state_before, session.state)
         return replies
 
 

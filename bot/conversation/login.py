@@ -237,7 +237,7 @@ def check_secret(turn: Turn, secret: str, code: str | None = None) -> list[Reply
     identity = session.identity or ""
     identities = [f"id:{identity}", f"conv:{turn.incoming.key}"]
     if until := turn.lockout.attempt(identities, turn.now.timestamp()):
-        log.info("conversation %s: login refused, locked out", turn.incoming.key)
+        log.info("conversation %s: login refused, locked out", turn.incoming.tag)
         session.data.pop("secrets", None)
         return [hidden(turn, locked_text(turn, until))]
     try:
@@ -258,7 +258,7 @@ def check_secret(turn: Turn, secret: str, code: str | None = None) -> list[Reply
             )
         ]
     except InvalidCredentials:
-        log.info("conversation %s: wrong secret or unknown identity", turn.incoming.key)
+        log.info("conversation %s: wrong secret or unknown identity", turn.incoming.tag)
         session.data.pop("secrets", None)
         turn.goto(State.ASK_PIN)
         if until := turn.lockout.locked_until(identities, turn.now.timestamp()):
@@ -274,7 +274,7 @@ def check_secret(turn: Turn, secret: str, code: str | None = None) -> list[Reply
 
 
 def logged_in(turn: Turn, customer: Customer) -> list[Reply]:
-    log.info("conversation %s: logged in as customer %s", turn.incoming.key, customer.id)
+    log.info("conversation %s: logged in as customer %s", turn.incoming.tag, customer.id)
     session = turn.session
     session.set_customer(customer)
     session.identity = None

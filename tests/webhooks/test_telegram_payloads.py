@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from bot.channels.telegram import parse_update
+from bot.conversation.engine import Delivered
 from bot.messages import Reply
 from tests.fakes.updates import (
     CHANNEL_POST,
@@ -30,7 +31,7 @@ class RecordingEngine:
 
     def handle_delivery(self, incoming):
         self.seen.append(incoming)
-        return list(self.replies), False
+        return Delivered(list(self.replies), replayed=False)
 
 
 def test_the_bot_api_docs_own_start_example_is_answered(telegram, bot_api, runtime):

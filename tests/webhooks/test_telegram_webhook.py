@@ -8,7 +8,8 @@ import socket
 import pytest
 
 from bot.config import Settings
-from bot.messages import Reply
+from bot.conversation.engine import Delivered
+from bot.messages import Reply, chat_hash
 from tests.fakes.updates import TelegramUser, from_bot
 from tests.webhooks.conftest import BOT_TOKEN, BOTH_STORES, WEBHOOK_SECRET, TelegramPoster
 from webhooks.app import create_app
@@ -198,7 +199,7 @@ class ScriptedEngine:
         self.replayed = replayed
 
     def handle_delivery(self, incoming):
-        return list(self.replies), self.replayed
+        return Delivered(list(self.replies), self.replayed)
 
 
 THREE = [Reply("first", delete_incoming=True), Reply("second & more"), Reply("third")]
@@ -232,7 +233,8 @@ def test_failing_outbound_calls_are_logged_never_a_500(telegram, user, runtime, 
     warnings = [r.getMessage() for r in caplog.records if r.name == "webhooks.bot_api"]
     assert len(warnings) == 3
     assert "could not be deleted after 3 attempts" in warnings[0]
-    assert all(f"telegram:{user.chat_id}" in w for w in warnings)
+    assert all(chat_hash(f"telegram:{user.chat_id}") in w for w in warnings)
+    assert str(user.chat_id) not in caplog.text, "logs name a chat by its hash"
     assert BOT_TOKEN not in caplog.text
 
 
@@ -251,11 +253,14 @@ def test_an_unreachable_bot_api_is_logged_never_a_500(runtime, user, settings, c
     app.extensions["booking_bot"].close()
 
 
-def test_logs_carry_the_conversation_never_the_pin_or_token(telegram, user, caplog):
+def test_logs_name_the_conversation_by_its_hash_never_the_pin_or_token(telegram, user, caplog):
     caplog.set_level(logging.DEBUG)
     log_in(telegram, user)
     telegram.send(user.text("/bookings"))
-    assert f"telegram:{user.chat_id}" in caplog.text
+    tag = chat_hash(f"telegram:{user.chat_id}")
+    assert f"conversation {tag}: logged in as customer" in caplog.text
+    assert f"telegram message chat={tag} state=bookings" in caplog.text
+    assert str(user.chat_id) not in caplog.text
     assert "1234" not in caplog.text
     assert BOT_TOKEN not in caplog.text
     assert WEBHOOK_SECRET not in caplog.text

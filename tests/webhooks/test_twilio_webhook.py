@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from bot.channels.sms import is_gsm7, segments
 from bot.config import Settings
+from bot.messages import chat_hash
 from tests.fakes.twilio import sign, sms_params
 from tests.webhooks.conftest import BOTH_STORES, SMS_URL, SmsPoster, message_text
 from webhooks.app import create_app
@@ -194,9 +195,12 @@ def test_without_an_auth_token_the_endpoint_does_not_exist(runtime):
     assert response.status_code == 404
 
 
-def test_logs_carry_the_conversation_never_the_pin(sms, caplog):
+def test_logs_name_the_conversation_by_its_hash_never_the_number_or_pin(sms, caplog):
     caplog.set_level(logging.DEBUG)
     sms.send(SENDER, "hi")
     sms.send(SENDER, "1234")
-    assert f"sms:{DEMO_PHONE}" in caplog.text
-    assert "1234" not in caplog.text.replace(DEMO_PHONE, "")
+    tag = chat_hash(f"sms:{DEMO_PHONE}")
+    assert f"conversation {tag}: logged in as customer" in caplog.text
+    assert f"sms message chat={tag} state=menu" in caplog.text
+    assert DEMO_PHONE not in caplog.text and DEMO_PHONE[-6:] not in caplog.text
+    assert "1234" not in caplog.text
