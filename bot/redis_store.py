@@ -19,6 +19,7 @@ from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException
 from redis.retry import Retry
 
+from bot.messages import chat_hash
 from bot.secret_box import SecretBox
 from bot.sessions import (
     CLAIM_TTL_MS,
@@ -229,7 +230,7 @@ class RedisSessionStore:
             log.warning(
                 "conversation %s: changed by another message meanwhile; this step's session "
                 "not saved (its answer is kept for replays)",
-                claim.conversation,
+                chat_hash(claim.conversation),
             )
         return bool(saved)
 
@@ -244,7 +245,8 @@ class RedisSessionStore:
             self._abort_call(claim)
         except REDIS_ERRORS:
             log.warning(
-                "conversation %s: could not release the lock; it expires", claim.conversation
+                "conversation %s: could not release the lock; it expires",
+                chat_hash(claim.conversation),
             )
 
     def load(self, conversation: str) -> Session:

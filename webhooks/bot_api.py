@@ -1,35 +1,55 @@
-"""Outbound Bot API calls made by the webhook itself, over one pooled HTTP client."""
+"""Outbound Bot API calls made by the webhook itself, over one pool of kept-alive connections.
+
+A button press costs one call (answerCallbackQuery: Telegram shows a spinner until it comes), so
+the client is urllib3's connection pool: a third less CPU per call than httpx's in the benchmark,
+on the same keep-alive connections (a connection the server closed is noticed before reuse).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
+import msgspec
+import urllib3
+from urllib3.exceptions import HTTPError
 
+from bot.config import web_threads
 from bot.messages import chat_hash
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+TIMEOUT = urllib3.Timeout(connect=2.0, read=5.0)
 """Telegram waits for the webhook's answer, so a slow Bot API call must not hold it for long."""
 DELETE_ATTEMPTS = 3
 DELETE_PAUSES = (0.2, 0.5)
 """Between attempts at deleting a PIN message; all within the webhook's answer budget."""
-DELETE_TIMEOUT = httpx.Timeout(2.0, connect=1.0)
+DELETE_TIMEOUT = urllib3.Timeout(connect=1.0, read=2.0)
 GONE = "message to delete not found"
 """Already deleted (by the customer, or by an earlier attempt whose answer was lost)."""
+HEADERS = {"Content-Type": "application/json"}
+
+_json = msgspec.json.Encoder()
 
 
 class BotApi:
-    def __init__(self, base_url: str, token: str, client: httpx.Client | None = None) -> None:
-        self._url = f"{base_url.rstrip('/')}/bot{token}/"
+    def __init__(self, base_url: str, token: str, connections: int | None = None) -> None:
+        self._path = f"{urlsplit(base_url).path.rstrip('/')}/bot{token}/"
         self._token = token
-        self._client = client or httpx.Client(
-            timeout=TIMEOUT, limits=httpx.Limits(max_connections=20, max_keepalive_connections=10)
+        self.closed = False
+        # One kept-alive connection per server thread, so none is opened and dropped per call;
+        # never retried here: a sendMessage sent twice would show twice.
+        self._pool = urllib3.connection_from_url(
+            base_url,
+            maxsize=connections or web_threads(),
+            block=False,
+            retries=False,
+            timeout=TIMEOUT,
         )
-        # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
+        # Both log request lines at DEBUG, and a Bot API URL contains the bot token.
+        logging.getLogger("urllib3").setLevel(logging.WARNING)
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
     def call(self, payload: dict[str, Any], conversation: str) -> bool:
@@ -60,25 +80,29 @@ class BotApi:
         conversation: str,
         *,
         quiet: bool = False,
-        timeout: httpx.Timeout | None = None,
+        timeout: urllib3.Timeout | None = None,
     ) -> tuple[bool, str]:
         method = payload["method"]
         params = {k: v for k, v in payload.items() if k != "method"}
         try:
-            response = self._client.post(
-                self._url + method, json=params, timeout=timeout or TIMEOUT
+            response = self._pool.urlopen(
+                "POST",
+                self._path + method,
+                body=_json.encode(params),
+                headers=HEADERS,
+                timeout=timeout or TIMEOUT,
             )
-            answer = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
+            answer = msgspec.json.decode(response.data)
+        except (HTTPError, OSError, msgspec.DecodeError) as exc:
             error = self._redact(f"{type(exc).__name__} {exc}")
             if not quiet:
                 log.warning(
                     "conversation %s: Bot API %s failed: %s", chat_hash(conversation), method, error
                 )
             return False, error
-        if response.status_code != 200 or not isinstance(answer, dict) or not answer.get("ok"):
+        if response.status != 200 or not isinstance(answer, dict) or not answer.get("ok"):
             description = answer.get("description") if isinstance(answer, dict) else None
-            error = f"{response.status_code} {self._redact(str(description))}"
+            error = f"{response.status} {self._redact(str(description))}"
             if not quiet:
                 log.warning(
                     "conversation %s: Bot API %s answered %s",
@@ -90,7 +114,8 @@ class BotApi:
         return True, ""
 
     def close(self) -> None:
-        self._client.close()
+        self._pool.close()
+        self.closed = True
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "<token>")

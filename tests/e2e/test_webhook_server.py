@@ -4,6 +4,7 @@ database, the fake Bot API, and signed requests over real HTTP."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import shlex
 import socket
@@ -339,6 +340,29 @@ def test_forty_slow_clients_hold_up_no_customer(server):
         assert "Welcome" in response.json()["text"]
         assert server.sms(f"+{SAM}", "MENU")  # answered, whatever the conversation's state
     assert took < 2, f"a webhook took {took:.2f} s with 40 slow clients"
+
+
+def test_an_idle_kept_alive_connection_still_carries_the_next_request(server):
+    """A router in front of the dyno (Heroku's Router 2.0 keeps idle connections for 90 s) sends
+    the next request on a connection it kept: a server that closed it after 5 s idle made such
+    a request fail whenever the close and the request crossed."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        connection.request("GET", "/healthz")
+        first = connection.getresponse()
+        first.read()
+        assert first.status == 200
+        time.sleep(IDLE_BEYOND_THE_OLD_LIMIT_S)
+        connection.request("GET", "/healthz")  # the same socket: http.client does not reconnect
+        again = connection.getresponse()
+        again.read()
+        assert again.status == 200
+    finally:
+        connection.close()
+
+
+IDLE_BEYOND_THE_OLD_LIMIT_S = 6
 
 
 def chunked(size: int):

@@ -208,7 +208,7 @@ def test_the_factory_reads_the_environment_and_closes_what_it_opened(monkeypatch
 
     resources = app.extensions["booking_bot"]
     resources.close()
-    assert resources.bot_api._client.is_closed
+    assert resources.bot_api.closed
 
 
 def test_a_conversation_held_elsewhere_for_too_long_is_503_then_retried(runtime, sms):

@@ -248,7 +248,7 @@ def test_an_unreachable_bot_api_is_logged_never_a_500(runtime, user, settings, c
     response = TelegramPoster(app.test_client()).post(user.text("hi"))
     assert response.status_code == 200
     assert response.get_json()["text"] == "third"
-    assert "ConnectError" in caplog.text
+    assert "Bot API sendMessage failed: NewConnectionError" in caplog.text
     assert BOT_TOKEN not in caplog.text
     app.extensions["booking_bot"].close()
 
