@@ -37,7 +37,7 @@ from benchmarks import procfile, report, servers
 from benchmarks.bot_api import CountingBotApi
 from benchmarks.compare import BOT, FLOOR, compare
 from benchmarks.cpu import TICKS_PER_S, TreeCpu
-from benchmarks.driver import Plan, drive_elsewhere
+from benchmarks.driver import CHATS_PER_DRIVER, Plan, drive_elsewhere, drivers_for
 from benchmarks.journeys import JOURNEYS, Target
 from benchmarks.redis_monitor import CommandMonitor
 from benchmarks.seed import MAX_SMS_CHATS, create_database
@@ -167,6 +167,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_ROUNDS,
         help=f"interleaved bot/floor rounds; the comparison shows medians (default "
         f"{DEFAULT_ROUNDS})",
+    )
+    parser.add_argument(
+        "--drivers",
+        type=int,
+        help=f"load processes per run (default one per {CHATS_PER_DRIVER} chats): one Python "
+        "process checks only so many answers a second",
     )
     parser.add_argument(
         "--no-floor", dest="floor", action="store_false", help="measure the bot only"
@@ -405,6 +411,7 @@ def steps(args: argparse.Namespace, apps: list[App]) -> Iterator[Step]:
                         run_number=next(run_number),
                         journey=args.journey,
                         more_targets=app.more_targets,
+                        drivers=args.drivers or drivers_for(chats),
                     )
                     yield Step(plan, app, round_number)
 

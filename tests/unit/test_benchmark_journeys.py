@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 
@@ -9,9 +10,11 @@ import httpx
 import pytest
 import redis
 
+from benchmarks.driver import Plan, make_chats
 from benchmarks.floor_app import create_app
 from benchmarks.journeys import SmsChat, Target, TelegramChat, run_chat
 from benchmarks.seed import TELEGRAM_LOGINS, sms_login
+from benchmarks.stats import DriveResult
 from tests.conftest import REDIS_TEST_URL, forget_floor_keys
 
 SECRET = "floor-secret"
@@ -81,3 +84,31 @@ def test_the_full_journey_runs_against_the_floor_without_booking_buttons(http):
         log = run_chat(chat, lambda done: done < 1, time.monotonic() + 30, journey="full")
         assert (log.journeys, dict(log.errors)) == (1, {})
         assert log.messages == 7
+
+
+@pytest.mark.parametrize("channel", ["telegram", "sms"])
+def test_load_processes_share_the_chats_and_never_an_id(channel):
+    plan = Plan(channel, chats=7, target=target(True), run_number=3, drivers=3)
+    shards = [make_chats(dataclasses.replace(plan, shard=k), httpx.Client()) for k in range(3)]
+    phones = [chat.login.phone for shard in shards for chat in shard]
+    assert sorted(phones) == sorted(c.login.phone for c in make_chats(plan_of_one(plan), None))
+    assert len(set(phones)) == 7, "every chat driven once, by one process"
+    first_ids = [
+        next(chat.update_ids if channel == "telegram" else chat.sids)
+        for chat in (shard[0] for shard in shards)
+    ]
+    assert len(set(first_ids)) == 3, "each process numbers its updates apart from the others"
+
+
+def plan_of_one(plan: Plan) -> Plan:
+    return dataclasses.replace(plan, drivers=1, shard=0)
+
+
+def test_the_results_of_several_load_processes_make_one_run():
+    parts = [DriveResult("sms", 2, elapsed_s=8.2, messages=10), DriveResult("sms", 1, 8.4, 5)]
+    parts[0].latencies_ms, parts[1].latencies_ms = [10.0, 20.0], [30.0]
+    parts[0].errors["menu: HTTP 503"], parts[1].errors["menu: HTTP 503"] = 1, 2
+    run = DriveResult.merged("sms", parts)
+    assert (run.chats, run.messages, run.elapsed_s) == (3, 15, 8.4)
+    assert sorted(run.latencies_ms) == [10.0, 20.0, 30.0]
+    assert run.errors == {"menu: HTTP 503": 3}
