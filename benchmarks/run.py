@@ -128,6 +128,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="make every booking-backend call this much slower (default 0)",
     )
     parser.add_argument(
+        "--bookings-keep-seconds",
+        type=int,
+        help="the bot's BOOKINGS_KEEP_SECONDS (default the app's): 0 makes every list ask the "
+        "booking backend, which a run with --backend-delay-ms is about",
+    )
+    parser.add_argument(
         "--journey",
         choices=JOURNEYS,
         default="full",
@@ -315,6 +321,8 @@ def start(stack: ExitStack, tmp: Path, args: argparse.Namespace) -> Harness:
             argv = server_argv(args, env, factory)
             # the app sizes its pools to WEB_THREADS, as the Procfile's threads come from it
             env["WEB_THREADS"] = str(servers.shape_of(argv).threads)
+            if args.bookings_keep_seconds is not None:
+                env["BOOKINGS_KEEP_SECONDS"] = str(args.bookings_keep_seconds)
             say(f"{name}: " + " ".join(argv))
             base_url = f"http://127.0.0.1:{port}"
             log_name = f"{name}-server.log" if copy == 0 else f"{name}-server-{copy + 1}.log"
@@ -486,6 +494,7 @@ def meta(args: argparse.Namespace, commands: dict[str, list[str]]) -> dict[str, 
         "seconds": args.seconds,
         "journeys": args.journeys,
         "backend_delay_ms": args.backend_delay_ms,
+        "bookings_keep_seconds": args.bookings_keep_seconds,
         "database": args.database,
         "apps": args.apps,
         "cpus": os.cpu_count(),
