@@ -88,3 +88,20 @@ def test_overrides_set_by_hand_are_named_in_the_setting(settings, runtime):
     params = sms_params(SENDER, "hi")
     headers = {"X-Twilio-Signature": signature(f"{SMS_URL}#rc=3&rp=all", params)}
     assert client.post(SMS_URL, data=params, headers=headers).status_code == 200
+
+
+def test_a_signature_over_the_url_with_its_default_port_is_accepted(client):
+    """Twilio's signing has included the port or not: the library's validation tries both when
+    the URL as it stands does not match."""
+    params = sms_params(SENDER, "hi")
+    with_port = SMS_URL.replace("://localhost/", "://localhost:80/")
+    headers = {"X-Twilio-Signature": signature(with_port, params)}
+    response = client.post(SMS_URL, data=params, headers=headers)
+    assert response.status_code == 200
+    assert "PIN" in message_text(response)
+
+
+def test_a_signature_that_is_not_ascii_is_refused(client):
+    params = sms_params(SENDER, "hi")
+    headers = {"X-Twilio-Signature": "sïgnatüre=="}
+    assert client.post(SMS_URL, data=params, headers=headers).status_code == 403
