@@ -12,6 +12,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import certifi
 import msgspec
 import urllib3
 from urllib3.exceptions import HTTPError
@@ -41,12 +42,14 @@ class BotApi:
         self.closed = False
         # One kept-alive connection per server thread, so none is opened and dropped per call;
         # never retried here: a sendMessage sent twice would show twice.
+        tls = {"ca_certs": certifi.where()} if base_url.startswith("https:") else {}
         self._pool = urllib3.connection_from_url(
             base_url,
             maxsize=connections or web_threads(),
             block=False,
             retries=False,
             timeout=TIMEOUT,
+            **tls,  # the CA bundle httpx used: slim images may have no system one
         )
         # Both log request lines at DEBUG, and a Bot API URL contains the bot token.
         logging.getLogger("urllib3").setLevel(logging.WARNING)
