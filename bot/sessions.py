@@ -48,7 +48,18 @@ class KeptList:
     """The id of the customer it was read for."""
     read_at: float
     limit: int
-    bookings: list[Booking]
+    bookings: msgspec.Raw
+    """The bookings as stored (JSON), read only when the list is shown (`booking_list`): every
+    other message carries them through its session untouched, up to 25 bookings it would
+    otherwise decode and encode again."""
+
+    @classmethod
+    def of(cls, customer: str, read_at: float, limit: int, bookings: list[Booking]) -> KeptList:
+        return cls(customer, read_at, limit, msgspec.Raw(_ENCODER.encode(bookings)))
+
+    def booking_list(self) -> list[Booking]:
+        """Raises msgspec.DecodeError for bookings this version cannot read."""
+        return _BOOKINGS.decode(self.bookings)
 
 
 @dataclass
@@ -109,6 +120,7 @@ class Session:
 
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(Session)
+_BOOKINGS = msgspec.json.Decoder(list[Booking])
 
 
 class SessionCodec:

@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from bot.backends.protocol import Booking, BookingBackend, Cancellation, Customer
 from bot.sessions import KeptList, Session
 
@@ -41,14 +43,17 @@ class KeptBookings:
         """The list to show: the one kept, if still usable, else read afresh."""
         kept = self._session.kept_list
         if kept is not None and self._usable(kept, customer, limit):
-            return list(kept.bookings)
+            try:
+                return kept.booking_list()
+            except msgspec.DecodeError:  # kept by another version: read afresh
+                pass
         return self.recent_bookings(customer, limit)
 
     def recent_bookings(self, customer: Customer, limit: int = 25) -> list[Booking]:
         """Always read afresh (and kept for the next `listed`)."""
         found = self._backend.recent_bookings(customer, limit)
         if self._keep_seconds > 0:
-            self._session.kept_list = KeptList(customer.id, self._now, limit, list(found))
+            self._session.kept_list = KeptList.of(customer.id, self._now, limit, list(found))
         return found
 
     def create_booking(self, *args: Any, **kwargs: Any) -> Booking:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import msgspec
 import pytest
 
 from bot.backends.protocol import BookingRequest, BookingStatus
@@ -43,6 +44,21 @@ def test_the_list_again_is_shown_without_asking_the_platform(faulty_chat, faulty
     sms.send("MENU")
     assert sms.send("BOOKINGS") == first
     assert faulty.calls["recent_bookings"] == calls
+
+
+def test_a_kept_list_this_version_cannot_read_is_read_afresh(faulty_chat, faulty):
+    """A list kept by another version (a deploy changed the booking's fields) is not an error."""
+    sms = faulty_chat("sms")
+    sms.login()
+    first = sms.send("BOOKINGS")
+    sms.send("MENU")
+    session = sms.session
+    assert session.kept_list is not None
+    session.kept_list.bookings = msgspec.Raw(b'[{"from_another_version": 1}]')
+    sms.engine.store.save(f"sms:{sms.conversation}", session)
+    calls = faulty.calls["recent_bookings"]
+    assert sms.send("BOOKINGS") == first
+    assert faulty.calls["recent_bookings"] == calls + 1
 
 
 def test_a_cancel_on_one_worker_is_not_shown_as_booked_by_another(workers, faulty, clock):

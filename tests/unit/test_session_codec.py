@@ -29,7 +29,7 @@ def logged_in_session() -> Session:
     session = Session(state="bookings", listed=["1002"], options=["1002", "MENU"])
     session.set_customer(Customer("7", "Alex", "447700900123", token="tok-123", token_secret="s"))
     session.data = {"past": False, "secrets": {"pin": "1234"}}
-    session.kept_list = KeptList("7", 1_700_000_000.5, 25, [BOOKING])
+    session.kept_list = KeptList.of("7", 1_700_000_000.5, 25, [BOOKING])
     session.updated_at = 1_700_000_001.25
     return session
 
@@ -38,6 +38,12 @@ def test_a_session_comes_back_as_it_was_stored():
     codec = SessionCodec(BOX)
     session = logged_in_session()
     assert codec.decode(codec.encode(session)) == session
+
+
+def test_the_kept_bookings_come_back_as_they_were_kept():
+    codec = SessionCodec(BOX)
+    kept = codec.decode(codec.encode(logged_in_session())).kept_list
+    assert kept is not None and kept.booking_list() == [BOOKING]
 
 
 def test_tokens_and_secrets_are_stored_sealed_only():
