@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple, cast
 
+import msgspec
+
 from bot.backends.protocol import (
     BackendBusy,
     BackendUnavailable,
@@ -195,12 +197,15 @@ def expire_if_idle(turn: Turn) -> None:
         turn.notices.append("Your session timed out, so please log in again.")
 
 
+_JSON = msgspec.json.Encoder()
+
+
 def restore(session: Session, raw: str) -> None:
     session.__dict__.update(Session.from_json(raw).__dict__)
 
 
 def encode_replies(replies: list[Reply]) -> str:
-    return json.dumps([r.to_dict() for r in replies], separators=(",", ":"))
+    return _JSON.encode([r.to_dict() for r in replies]).decode()
 
 
 def decode_replies(raw: str) -> list[Reply]:
