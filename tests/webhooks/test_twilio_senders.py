@@ -105,3 +105,18 @@ def test_a_signature_that_is_not_ascii_is_refused(client):
     params = sms_params(SENDER, "hi")
     headers = {"X-Twilio-Signature": "sïgnatüre=="}
     assert client.post(SMS_URL, data=params, headers=headers).status_code == 403
+
+
+def test_parameters_sent_in_another_form_are_refused(client):
+    """Twilio posts application/x-www-form-urlencoded: the same parameters as JSON, or a body
+    that is not UTF-8, carry no parameters the signature could be over."""
+    params = sms_params(SENDER, "hi")
+    headers = {"X-Twilio-Signature": signature(SMS_URL, params)}
+    as_json = client.post(SMS_URL, json=params, headers=headers)
+    assert as_json.status_code == 403
+    latin1 = client.post(
+        SMS_URL,
+        data="Body=caf\xe9".encode("latin-1"),
+        headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert latin1.status_code == 403
