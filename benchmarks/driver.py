@@ -121,16 +121,21 @@ def drive(plan: Plan) -> DriveResult:
 
 
 def collect(plan: Plan, logs: list[ChatLog], elapsed: float) -> DriveResult:
-    result = DriveResult(plan.channel, len(logs), elapsed_s=elapsed)
+    result = DriveResult(plan.channel, 0, elapsed_s=elapsed)
     for log in logs:
-        result.messages += log.messages
-        result.latencies_ms += log.latencies_ms
-        for step, samples in log.by_step_ms.items():
-            result.latencies_by_step_ms.setdefault(step, []).extend(samples)
-        result.errors.update(log.errors)
-        result.journeys += log.journeys
-        result.aborted_journeys += log.aborted
-        result.sms = result.sms.merge(log.sms)
+        result.add(
+            DriveResult(
+                plan.channel,
+                1,
+                messages=log.messages,
+                latencies_ms=log.latencies_ms,
+                latencies_by_step_ms=log.by_step_ms,
+                errors=log.errors,
+                journeys=log.journeys,
+                aborted_journeys=log.aborted,
+                sms=log.sms,
+            )
+        )
     return result
 
 

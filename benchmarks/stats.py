@@ -192,23 +192,27 @@ class DriveResult:
     def error_count(self) -> int:
         return sum(self.errors.values())
 
+    def add(self, part: DriveResult) -> None:
+        """Count `part`'s chats, messages, latencies, errors and journeys in with these."""
+        self.chats += part.chats
+        self.messages += part.messages
+        self.latencies_ms += part.latencies_ms
+        for step, samples in part.latencies_by_step_ms.items():
+            self.latencies_by_step_ms.setdefault(step, []).extend(samples)
+        self.errors.update(part.errors)
+        self.journeys += part.journeys
+        self.aborted_journeys += part.aborted_journeys
+        self.sms = self.sms.merge(part.sms)
+
     @classmethod
     def merged(cls, channel: str, parts: list[DriveResult]) -> DriveResult:
         """One run driven by several load processes, each with its share of the chats, started
         together: their time is the longest of theirs."""
         if len(parts) == 1:
             return parts[0]
-        result = cls(channel, sum(p.chats for p in parts))
+        result = cls(channel, 0, elapsed_s=max(p.elapsed_s for p in parts))
         for part in parts:
-            result.elapsed_s = max(result.elapsed_s, part.elapsed_s)
-            result.messages += part.messages
-            result.latencies_ms += part.latencies_ms
-            for step, samples in part.latencies_by_step_ms.items():
-                result.latencies_by_step_ms.setdefault(step, []).extend(samples)
-            result.errors.update(part.errors)
-            result.journeys += part.journeys
-            result.aborted_journeys += part.aborted_journeys
-            result.sms = result.sms.merge(part.sms)
+            result.add(part)
         return result
 
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 import redis
 
-from benchmarks.driver import Plan, make_chats
+from benchmarks.driver import Plan, collect, make_chats
 from benchmarks.floor_app import create_app
-from benchmarks.journeys import SmsChat, Target, TelegramChat, run_chat
+from benchmarks.journeys import ChatLog, SmsChat, Target, TelegramChat, run_chat
 from benchmarks.seed import TELEGRAM_LOGINS, sms_login
 from benchmarks.stats import DriveResult
 from tests.conftest import REDIS_TEST_URL, forget_floor_keys
@@ -112,3 +112,16 @@ def test_the_results_of_several_load_processes_make_one_run():
     assert (run.chats, run.messages, run.elapsed_s) == (3, 15, 8.4)
     assert sorted(run.latencies_ms) == [10.0, 20.0, 30.0]
     assert run.errors == {"menu: HTTP 503": 3}
+
+
+def test_the_chats_of_one_process_make_one_result():
+    first = ChatLog(messages=4, latencies_ms=[10.0, 20.0], by_step_ms={"menu": [10.0]}, journeys=2)
+    second = ChatLog(messages=3, latencies_ms=[30.0], by_step_ms={"menu": [30.0]}, aborted=1)
+    second.errors["menu: HTTP 503"] = 1
+    result = collect(Plan("telegram", chats=2, target=target(True)), [first, second], 8.1)
+    assert (result.chats, result.messages, result.elapsed_s) == (2, 7, 8.1)
+    assert result.latencies_ms == [10.0, 20.0, 30.0]
+    assert result.latencies_by_step_ms == {"menu": [10.0, 30.0]}
+    assert (result.journeys, result.aborted_journeys) == (2, 1)
+    assert result.errors == {"menu: HTTP 503": 1}
+    assert first.latencies_ms == [10.0, 20.0], "the chats' own logs are left as they were"
