@@ -36,7 +36,7 @@ _json = msgspec.json.Encoder()
 
 
 class BotApi:
-    def __init__(self, base_url: str, token: str, connections: int | None = None) -> None:
+    def __init__(self, base_url: str, token: str) -> None:
         self._path = f"{urlsplit(base_url).path.rstrip('/')}/bot{token}/"
         self._token = token
         self.closed = False
@@ -45,7 +45,7 @@ class BotApi:
         tls = {"ca_certs": certifi.where()} if base_url.startswith("https:") else {}
         self._pool = urllib3.connection_from_url(
             base_url,
-            maxsize=connections or web_threads(),
+            maxsize=web_threads(),
             block=False,
             retries=False,
             timeout=TIMEOUT,

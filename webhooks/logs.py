@@ -15,10 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from bot.messages import chat_hash
-
-__all__ = ["HandledMessage", "chat_hash", "configure", "handling"]
-
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 log = logging.getLogger("webhooks.messages")

@@ -177,8 +177,8 @@ class Engine:
         elif session.state != state_before:
             session.options = []  # a new question without options: numbers mean nothing now
         session.updated_at = now.timestamp()
-        if log.isEnabledFor(logging.DEBUG):  # the line per message at INFO names the state
-            log.debug("conversation %s: %s -> %s", incoming.tag, state_before, session.state)
+        # at INFO the webhook's line per message names the state (Delivered.state)
+        log.debug("conversation %s: %s -> %s", incoming.tag, state_before, session.state)
         return replies
 
 

@@ -11,11 +11,11 @@ import re
 import pytest
 
 from bot.config import Settings
+from bot.messages import chat_hash
 from tests.fakes.twilio import AUTH_TOKEN, sms_params
 from tests.fakes.updates import TelegramUser
 from tests.webhooks.conftest import BOT_TOKEN, WEBHOOK_SECRET, SmsPoster
 from webhooks.app import SharedStoreRequired, create_app
-from webhooks.logs import chat_hash
 
 SENDER = "+447700900123"
 HANDLED = re.compile(
